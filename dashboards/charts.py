@@ -1,0 +1,121 @@
+"""Plotly building blocks shared by the pages: one look, dropdown filters, the shown-data tables.
+
+Every chart is drawn from its "shown" table, the same table written to data/<slug>.csv, so the
+download holds exactly the (suppressed) numbers on screen. Count columns are named `n_*`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboards.suppress import SUPPRESSED_LABEL
+
+PALETTE = ["#1f5f8b", "#e07b39", "#3a9d5d", "#b8405e", "#7a5aa6", "#8c7b4f", "#3fa7b5", "#777777"]
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+
+
+@dataclass
+class Chart:
+    slug: str  # div id and data/<slug>.csv
+    title: str
+    figure: go.Figure
+    shown: pd.DataFrame  # exactly what the chart shows, suppressed
+    definition: str  # one or two plain sentences
+    metric_anchor: str  # metrics.html#<anchor>
+    model: str | None = None  # dbt model the numbers come from
+    extra_html: str = ""  # e.g. a numbers-at-risk table under the chart
+
+
+@dataclass
+class Page:
+    slug: str  # <slug>.html
+    title: str
+    intro: str
+    charts: list[Chart] = field(default_factory=list)
+    sections_html: str = ""  # page-specific HTML after the charts
+
+
+def numeric(series: pd.Series) -> pd.Series:
+    """A shown column as numbers for plotting: "<11" and "suppressed" become gaps."""
+    return pd.to_numeric(series.where(~series.isin([SUPPRESSED_LABEL]), None), errors="coerce")
+
+
+def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 17}},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        font={"family": FONT, "size": 13, "color": "#222"},
+        colorway=PALETTE,
+        template="plotly_white",
+        height=height,
+        margin={"l": 70, "r": 30, "t": 90, "b": 60},
+        legend={"orientation": "h", "y": -0.2, "x": 0},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    return fig
+
+
+def empty(title: str, x_title: str, y_title: str, message: str) -> go.Figure:
+    """A chart that says why it is empty (no data yet, or every cell suppressed)."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 15}
+    )
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False)
+    return style(fig, title, x_title, y_title)
+
+
+def add_dropdown(fig: go.Figure, labels: Sequence[str], trace_groups: Sequence[Sequence[int]]):
+    """A dropdown that shows one group of traces at a time (filters with no server)."""
+    n = len(fig.data)
+    buttons = []
+    for label, indices in zip(labels, trace_groups, strict=True):
+        visible = [i in set(indices) for i in range(n)]
+        buttons.append({"label": label, "method": "update", "args": [{"visible": visible}]})
+    for i, trace in enumerate(fig.data):
+        trace.visible = i in set(trace_groups[0])
+    fig.update_layout(
+        updatemenus=[
+            {
+                "buttons": buttons,
+                "direction": "down",
+                "x": 1.0,
+                "xanchor": "right",
+                "y": 1.16,
+                "yanchor": "top",
+                "showactive": True,
+                "bgcolor": "#f4f6f8",
+            }
+        ]
+    )
+    return fig
+
+
+def html_table(df: pd.DataFrame, caption: str = "") -> str:
+    head = "".join(f"<th>{_esc(c)}</th>" for c in df.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_esc(_fmt(v))}</td>" for v in row) + "</tr>"
+        for row in df.itertuples(index=False)
+    )
+    cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
+    return f'<table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _fmt(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1 else f"{value:,.1f}"
+    return str(value)
+
+
+def _esc(text: object) -> str:
+    return (
+        str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )

@@ -1,0 +1,56 @@
+{#- Kaplan-Meier product-limit estimate of P(days_retained > t), dropped_out as the event.
+    subjects: a relation with columns group_value, days_retained, is_event. One row per group for
+    day 0 and each distinct days_retained: at_risk (days_retained >= t), dropouts and censored at
+    t, and retention just after t. -#}
+{% macro kaplan_meier_curve(subjects) -%}
+with exits as (
+    select
+        group_value,
+        days_retained as day,
+        cast(count(*) as bigint) as leaving,
+        cast(sum(case when is_event then 1 else 0 end) as bigint) as dropouts
+    from {{ subjects }}
+    group by group_value, days_retained
+    union all
+    -- day 0 is always reported, even when nobody leaves on it
+    select distinct
+        group_value,
+        cast(0 as bigint) as day,
+        cast(0 as bigint) as leaving,
+        cast(0 as bigint) as dropouts
+    from {{ subjects }}
+),
+
+per_day as (
+    select
+        group_value,
+        day,
+        cast(sum(leaving) as bigint) as leaving,
+        cast(sum(dropouts) as bigint) as dropouts
+    from exits
+    group by group_value, day
+),
+
+at_risk as (
+    select
+        group_value,
+        day,
+        dropouts,
+        leaving - dropouts as censored,
+        cast(sum(leaving) over (
+            partition by group_value order by day desc
+            rows between unbounded preceding and current row
+        ) as bigint) as at_risk
+    from per_day
+)
+
+select
+    group_value,
+    cast(day as bigint) as day,
+    at_risk,
+    dropouts,
+    censored,
+    {{ running_product('1 - cast(dropouts as double) / at_risk', 'group_value', 'day') }} as retention
+from at_risk
+{%- endmacro %}
+

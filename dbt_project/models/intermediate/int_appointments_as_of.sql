@@ -1,0 +1,14 @@
+-- Appointments of enrolled participants scheduled (program-time-zone date) on or before the as-of
+-- date; later ones are ignored.
+select
+    appointments.appointment_id,
+    appointments.participant_id,
+    appointments.appointment_type,
+    appointments.scheduled_date,
+    appointments.status,
+    appointments.is_attended,
+    appointments.cancelled_by
+from {{ ref('stg_scheduling__appointments') }} as appointments
+inner join {{ ref('int_participants_enrolled') }} as participants
+    on appointments.participant_id = participants.participant_id
+where appointments.scheduled_date <= {{ as_of_date() }}

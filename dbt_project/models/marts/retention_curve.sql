@@ -1,0 +1,26 @@
+with subjects as (
+    select
+        'all' as group_value,
+        days_retained,
+        dropped_out as is_event
+    from {{ ref('participant_retention') }}
+    union all
+    select
+        cohort_month as group_value,
+        days_retained,
+        dropped_out as is_event
+    from {{ ref('participant_retention') }}
+),
+
+curve as (
+    {{ kaplan_meier_curve('subjects') }}
+)
+
+select
+    cast(group_value as varchar) as cohort,
+    cast(day as bigint) as day,
+    cast(at_risk as bigint) as at_risk,
+    cast(dropouts as bigint) as dropouts,
+    cast(censored as bigint) as censored,
+    cast(retention as double) as retention
+from curve

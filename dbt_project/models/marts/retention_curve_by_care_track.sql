@@ -1,0 +1,20 @@
+with subjects as (
+    select
+        care_track as group_value,
+        days_retained,
+        dropped_out as is_event
+    from {{ ref('participant_retention') }}
+),
+
+curve as (
+    {{ kaplan_meier_curve('subjects') }}
+)
+
+select
+    cast(group_value as varchar) as care_track,
+    cast(day as bigint) as day,
+    cast(at_risk as bigint) as at_risk,
+    cast(dropouts as bigint) as dropouts,
+    cast(censored as bigint) as censored,
+    cast(retention as double) as retention
+from curve

@@ -1,0 +1,25 @@
+-- One row per check-in id: deliveries overlap, and a check-in is never changed once sent, so
+-- any copy would do; the latest delivery is kept so the "later export file" tie-break is stable.
+with latest as (
+    {{ latest_rows(
+        [
+            'checkin_id', 'participant_id', 'report_date', 'submitted_at', 'standard_drinks',
+            'craving_score', 'took_medication', '_export_date', '_delivery_id', '_row_number'
+        ],
+        source('landing', 'checkins'),
+        'checkin_id',
+        '_export_date desc, _delivery_id desc, _row_number desc'
+    ) }}
+)
+
+select
+    cast(checkin_id as varchar) as checkin_id,
+    cast(participant_id as varchar) as participant_id,
+    cast(report_date as date) as report_date,
+    submitted_at,
+    cast(standard_drinks as integer) as standard_drinks,
+    cast(craving_score as integer) as craving_score,
+    cast(took_medication as boolean) as took_medication,
+    _export_date as export_date,
+    _delivery_id as delivery_id
+from latest

@@ -1,0 +1,29 @@
+-- Latest version of each appointment; an appointment whose latest status is entered-in-error
+-- is dropped from every figure (EXPORTS.md).
+with latest as (
+    {{ latest_rows(
+        [
+            'appointment_id', 'participant_id', 'appointment_type', 'scheduled_start',
+            'duration_minutes', 'status', 'cancelled_by', 'modality', 'updated_at',
+            '_export_date', '_delivery_id', '_row_number'
+        ],
+        source('landing', 'appointments'),
+        'appointment_id',
+        'updated_at desc, _export_date desc, _delivery_id desc, _row_number desc'
+    ) }}
+)
+
+select
+    cast(appointment_id as varchar) as appointment_id,
+    cast(participant_id as varchar) as participant_id,
+    cast(appointment_type as varchar) as appointment_type,
+    scheduled_start,
+    {{ local_date('scheduled_start') }} as scheduled_date,
+    cast(duration_minutes as integer) as duration_minutes,
+    cast(status as varchar) as status,
+    status in ('fulfilled', 'arrived', 'checked-in') as is_attended,
+    cast(cancelled_by as varchar) as cancelled_by,
+    cast(modality as varchar) as modality,
+    updated_at
+from latest
+where status != 'entered-in-error'

@@ -1,0 +1,261 @@
+"""`aud-outcomes`: the command line of the pipeline.
+
+Every option can also be set with an `AUD_`-prefixed environment variable (see flows/settings.py);
+an option given on the command line wins. Heavy libraries are imported only by the subcommand that
+needs them, so `--help` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from flows.settings import Settings
+
+EPILOG = (
+    "Every option can also come from an environment variable: AUD_<OPTION> (e.g. AUD_WAREHOUSE)."
+)
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def _add_locations(p: argparse.ArgumentParser, *names: str) -> None:
+    helps = {
+        "exports": "drop folder of the exports, holding app/ and scheduling/ (AUD_EXPORTS)",
+        "warehouse": "DuckDB warehouse file (AUD_WAREHOUSE)",
+        "site": "folder the dashboards are published to (AUD_SITE)",
+    }
+    for name in names:
+        p.add_argument(
+            f"--{name}",
+            type=Path,
+            metavar="DIR" if name != "warehouse" else "FILE",
+            help=helps[name],
+        )
+
+
+def _add_as_of(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="DATE",
+        help="as-of date of every figure, YYYY-MM-DD; default today in the program "
+        "time zone (AUD_AS_OF)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aud-outcomes",
+        description="Outcome analytics for the AUD telehealth program: ingest the nightly "
+        "exports, compute retention and drinking outcomes, validate, publish dashboards.",
+        epilog=EPILOG,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    g = sub.add_parser(
+        "generate",
+        help="write synthetic exports in the contract's format",
+        description="Write synthetic nightly deliveries (an initial export and "
+        "overlapping deltas, mixed CSV/JSONL/Parquet) for demos, tests and "
+        "benchmarks. Deterministic for a seed.",
+        epilog=EPILOG,
+    )
+    g.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        dest="exports",
+        required=False,
+        help="drop folder to write (AUD_EXPORTS)",
+    )
+    g.add_argument("--participants", type=int, metavar="N", help="participants (default 400)")
+    g.add_argument("--months", type=int, metavar="M", help="months of enrolment (default 12)")
+    g.add_argument("--seed", type=int, metavar="S", help="random seed (default 7)")
+    g.add_argument("--nights", type=int, metavar="K", help="nightly deltas (default 7)")
+    _add_as_of(g)
+
+    i = sub.add_parser(
+        "ingest",
+        help="load new export files into the warehouse",
+        description="Load every new file of the drop folder into the warehouse's "
+        "landing tables, quarantining what breaks the contract.",
+        epilog=EPILOG,
+    )
+    _add_locations(i, "exports", "warehouse")
+
+    r = sub.add_parser(
+        "run",
+        help="the nightly pipeline as one Prefect flow",
+        description="Ingest, dbt build, validate with Great Expectations and "
+        "publish the dashboards, as one Prefect flow run. Exit status 0 when "
+        "everything succeeded and the site was published, 1 otherwise.",
+        epilog=EPILOG,
+    )
+    _add_locations(r, "exports", "warehouse", "site")
+    _add_as_of(r)
+
+    sub.add_parser(
+        "demo",
+        help="generate demo exports and run the pipeline on them",
+        description="Start afresh under <data dir>/demo: generate demo exports, run "
+        "the nightly flow on them, print where the warehouse and the site are.",
+        epilog=EPILOG,
+    )
+
+    s = sub.add_parser(
+        "serve",
+        help="serve the nightly deployment on a Prefect server",
+        description="Register the nightly deployment of the run flow on the "
+        "Prefect API named by PREFECT_API_URL, with the cron schedule of the "
+        "settings, and serve its runs until Ctrl-C or SIGTERM.",
+        epilog=EPILOG,
+    )
+    _add_locations(s, "exports", "warehouse", "site")
+    s.add_argument(
+        "--cron",
+        dest="schedule_cron",
+        metavar="CRON",
+        help="schedule, in the program time zone (default '0 3 * * *') (AUD_SCHEDULE_CRON)",
+    )
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    given = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
+    return Settings(**given)
+
+
+def cmd_generate(settings: Settings) -> int:
+    from flows.generate import generate_exports
+
+    report = generate_exports(
+        settings.exports_dir,
+        participants=settings.participants,
+        months=settings.months,
+        seed=settings.seed,
+        as_of=settings.resolved_as_of(),
+        nights=settings.nights,
+        timezone=settings.timezone,
+    )
+    print(
+        f"Wrote {len(report.files)} files to {report.out_dir}: {report.participants} "
+        f"participants, {report.checkins} check-ins, {report.appointments} appointment versions "
+        f"(as of {report.as_of})."
+    )
+    return 0
+
+
+def cmd_ingest(settings: Settings) -> int:
+    from flows.ingest import ingest_exports
+    from flows.warehouse import run_lock
+
+    with run_lock(settings.warehouse_path):
+        report = ingest_exports(settings.exports_dir, settings.warehouse_path, settings)
+    print(
+        f"Ingested {len(report.new_delivery_ids)} new file(s) of {report.files_seen} into "
+        f"{settings.warehouse_path}: {report.rows_loaded} rows loaded, {report.rows_quarantined} "
+        f"rows quarantined, {report.files_quarantined} file(s) quarantined whole, "
+        f"{report.files_skipped} already loaded, {report.files_empty} empty."
+    )
+    return 0
+
+
+def cmd_run(settings: Settings) -> int:
+    from flows import prefect_env
+
+    prefect_env.configure(settings)
+    from flows.pipeline import last_run_path, nightly_run
+
+    state = nightly_run(
+        exports=str(settings.exports_dir),
+        warehouse=str(settings.warehouse_path),
+        site=str(settings.site_dir),
+        as_of=settings.resolved_as_of().isoformat(),
+        return_state=True,
+    )
+    summary_file = last_run_path(settings)
+    if summary_file.exists():
+        print(summary_file.read_text(), end="")
+    if state.is_completed():
+        print(f"Run succeeded. Warehouse: {settings.warehouse_path}")
+        print(f"Site: {settings.site_dir / 'index.html'}")
+        return 0
+    try:
+        state.result()
+    except Exception as exc:  # the flow's own error, already logged by Prefect
+        print(f"Run FAILED: {exc}", file=sys.stderr)
+    else:
+        print(f"Run FAILED: flow ended in state {state.type.value}", file=sys.stderr)
+    return 1
+
+
+def cmd_demo(settings: Settings) -> int:
+    demo = settings.data_dir / "demo"
+    # The demo starts afresh each time: its own drop folder, warehouse and site.
+    shutil.rmtree(demo, ignore_errors=True)
+    settings = settings.model_copy(
+        update={
+            "exports": demo / "exports",
+            "warehouse": demo / "warehouse.duckdb",
+            "site": demo / "site",
+            "as_of": settings.resolved_as_of(),
+        }
+    )
+    cmd_generate(settings)
+    status = cmd_run(settings)
+    if status == 0:
+        print(f"Demo warehouse: {settings.warehouse_path}")
+        print(f"Demo site: {settings.site_dir / 'index.html'}")
+    return status
+
+
+def cmd_serve(settings: Settings) -> int:
+    from flows import prefect_env
+
+    prefect_env.configure(settings)
+    from flows.serve import serve
+
+    return serve(settings)
+
+
+COMMANDS = {
+    "generate": cmd_generate,
+    "ingest": cmd_ingest,
+    "run": cmd_run,
+    "demo": cmd_demo,
+    "serve": cmd_serve,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+    except ValidationError as exc:
+        print(f"aud-outcomes: invalid setting: {exc}", file=sys.stderr)
+        return 2
+    from flows.warehouse import WarehouseBusyError
+
+    try:
+        return COMMANDS[args.command](settings)
+    except WarehouseBusyError as exc:
+        print(f"aud-outcomes: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("aud-outcomes: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""The nightly run as one Prefect flow: ingest -> dbt build -> validate -> promote -> publish.
+
+Import this module only after `flows.prefect_env.configure()` (the CLI does that).
+The public marts change only when the whole run succeeded: dbt builds into a candidate schema,
+Great Expectations validates the candidate, and only then are the tables promoted to `marts` and
+the dashboards rebuilt. A failure keeps the last good marts and site and fails the flow run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows.run_summary import IngestReport, RunSummary, ValidationResult
+from flows.settings import Settings
+from flows.warehouse import run_lock
+
+
+class PipelineError(RuntimeError):
+    """A step failed; the message says which and why."""
+
+
+def _transient_io(task, task_run, state) -> bool:
+    """Retry reading the drop folder only for OS-level errors (a network share that blinked)."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="ingest",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=_transient_io,
+    cache_policy=NO_CACHE,
+)
+def ingest_task(settings: Settings) -> IngestReport:
+    from flows.ingest import ingest_exports
+
+    logger = get_run_logger()
+    report = ingest_exports(settings.exports_dir, settings.warehouse_path, settings)
+    logger.info(
+        "Ingested %d new file(s) of %d seen: %d rows loaded, %d rows quarantined, "
+        "%d file(s) quarantined whole, %d skipped as already loaded.",
+        len(report.new_delivery_ids),
+        report.files_seen,
+        report.rows_loaded,
+        report.rows_quarantined,
+        report.files_quarantined,
+        report.files_skipped,
+    )
+    if report.redeliveries:
+        logger.warning("Re-delivered with different bytes: %s", ", ".join(report.redeliveries))
+    if report.participants_purged:
+        logger.info(
+            "Removed all data of %d participant(s) who withdrew consent.",
+            report.participants_purged,
+        )
+    return report
+
+
+@task(name="dbt-build", cache_policy=NO_CACHE)
+def dbt_build_task(settings: Settings) -> None:
+    from flows.transform import run_dbt
+
+    run_dbt(settings, ["build"], candidate=True)
+    get_run_logger().info("dbt build finished: every model and test passed.")
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate_task(settings: Settings, new_delivery_ids: list[int], run_id: str) -> ValidationResult:
+    from expectations.gate import validate
+
+    logger = get_run_logger()
+    result = validate(settings, new_delivery_ids, run_id)
+    for name in result.critical_failures:
+        logger.error("Critical check failed: %s", name)
+    for name in result.warnings:
+        logger.warning("Warning: %s", name)
+    logger.info(
+        "Validation %s: %d expectation(s), %d critical failure(s), %d warning(s).",
+        "passed" if result.success else "FAILED",
+        result.evaluated,
+        len(result.critical_failures),
+        len(result.warnings),
+    )
+    return result
+
+
+@task(name="promote-marts", cache_policy=NO_CACHE)
+def promote_task(settings: Settings) -> None:
+    from flows.promote import promote_marts
+
+    tables = promote_marts(settings)
+    get_run_logger().info("Published %d mart table(s) to schema marts.", len(tables))
+
+
+@task(name="publish-dashboards", cache_policy=NO_CACHE)
+def publish_task(settings: Settings, summary: RunSummary) -> Path:
+    from dashboards.publish import publish_site
+
+    site = publish_site(settings, summary)
+    get_run_logger().info("Dashboards published to %s", site)
+    return site
+
+
+@task(name="publish-failure-notice", cache_policy=NO_CACHE)
+def publish_failure_task(settings: Settings, summary: RunSummary) -> Path:
+    from dashboards.publish import publish_failure
+
+    site = publish_failure(settings, summary)
+    get_run_logger().error("Kept the last good dashboards in %s and marked the failure.", site)
+    return site
+
+
+def summary_markdown(summary: RunSummary) -> str:
+    lines = [f"# Nightly run {summary.run_id}", "", f"- As-of date: {summary.as_of}"]
+    if summary.ingest:
+        i = summary.ingest
+        lines += [
+            f"- Files: {len(i.new_delivery_ids)} new, {i.files_skipped} already loaded, "
+            f"{i.files_quarantined} quarantined whole, {i.files_empty} empty",
+            f"- Rows: {i.rows_loaded} loaded, {i.rows_quarantined} quarantined, "
+            f"{i.rows_withdrawn} withheld (consent withdrawn)",
+        ]
+    if summary.dbt_ok is not None:
+        lines.append(f"- dbt build: {'passed' if summary.dbt_ok else 'FAILED'}")
+    if summary.validation:
+        v = summary.validation
+        state = "passed" if v.success else "FAILED"
+        lines.append(
+            f"- Validation: {state} ({v.evaluated} expectations, "
+            f"{len(v.critical_failures)} critical failures, {len(v.warnings)} warnings)"
+        )
+        lines += [f"  - critical: {name}" for name in v.critical_failures]
+        lines += [f"  - warning: {name}" for name in v.warnings]
+    if summary.error:
+        lines.append(f"- Error: {summary.error}")
+    if summary.site_dir:
+        lines.append(f"- Site: {summary.site_dir}")
+    return "\n".join(lines) + "\n"
+
+
+def last_run_path(settings: Settings) -> Path:
+    """The last run's summary, beside the warehouse, for the CLI and for operators."""
+    return settings.warehouse_path.with_name(settings.warehouse_path.name + ".last-run.md")
+
+
+def settings_for_run(
+    exports: str | None, warehouse: str | None, site: str | None, as_of: str | None
+) -> Settings:
+    overrides: dict[str, object] = {}
+    for key, value in (("exports", exports), ("warehouse", warehouse), ("site", site)):
+        if value:
+            overrides[key] = Path(value)
+    if as_of:
+        overrides["as_of"] = dt.date.fromisoformat(as_of)
+    return Settings(**overrides)
+
+
+@flow(name="nightly-run", validate_parameters=True)
+def nightly_run(
+    exports: str | None = None,
+    warehouse: str | None = None,
+    site: str | None = None,
+    as_of: str | None = None,
+) -> RunSummary:
+    """Ingest the night's exports, rebuild the outcome marts, validate them and publish."""
+    settings = settings_for_run(exports, warehouse, site, as_of)
+    summary = RunSummary(
+        run_id=dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
+        started_at=dt.datetime.now(dt.UTC),
+        as_of=settings.resolved_as_of(),
+    )
+    # Freeze the as-of date for every step, even a run that crosses midnight.
+    settings = settings.model_copy(update={"as_of": summary.as_of})
+    try:
+        with run_lock(settings.warehouse_path):
+            summary.ingest = ingest_task(settings)
+            try:
+                dbt_build_task(settings)
+                summary.dbt_ok = True
+            except Exception as exc:
+                summary.dbt_ok = False
+                summary.error = f"dbt build failed: {exc}"
+                summary.site_dir = publish_failure_task(settings, summary)
+                raise PipelineError(summary.error) from exc
+            summary.validation = validate_task(
+                settings, summary.ingest.new_delivery_ids, summary.run_id
+            )
+            if not summary.validation.success:
+                summary.error = "critical validation failed: " + "; ".join(
+                    summary.validation.critical_failures
+                )
+                summary.site_dir = publish_failure_task(settings, summary)
+                raise PipelineError(summary.error)
+            promote_task(settings)
+            summary.site_dir = publish_task(settings, summary)
+    finally:
+        markdown = summary_markdown(summary)
+        path = last_run_path(settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(markdown)
+        create_markdown_artifact(
+            markdown=markdown,
+            key="nightly-run-summary",
+            description="What the nightly run loaded, checked and published.",
+        )
+    return summary

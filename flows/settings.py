@@ -1,0 +1,101 @@
+"""Every setting of the pipeline, in one place.
+
+Each field can be set by an `AUD_`-prefixed environment variable (``AUD_WAREHOUSE=...``) or by the
+matching command-line option, which wins. Metric thresholds default to ../shared/METRICS.md and are
+handed to dbt as vars, so SQL and Python never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AUD_", extra="ignore")
+
+    # Locations
+    data_dir: Path = Field(
+        PROJECT_ROOT / "data", description="Working folder for demo data and state."
+    )
+    exports: Path | None = Field(
+        None, description="Drop folder of the exports (app/, scheduling/)."
+    )
+    warehouse: Path | None = Field(None, description="DuckDB warehouse file.")
+    site: Path | None = Field(None, description="Folder the dashboards are published to.")
+    prefect_home: Path | None = Field(None, description="PREFECT_HOME; default <data_dir>/prefect.")
+
+    # Run
+    as_of: dt.date | None = Field(None, description="As-of date; default today in the program tz.")
+    timezone: str = Field("America/New_York", description="Program time zone (IANA name).")
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    # dbt builds a nightly run's marts here; they are copied to `marts` once validated.
+    candidate_schema: str = "marts_candidate"
+
+    # Metric thresholds (../shared/METRICS.md), passed to dbt as vars
+    retention_gap_days: int = 30
+    outcome_months: int = 12
+    heavy_threshold_female: int = 4
+    heavy_threshold_male: int = 5
+    heavy_threshold_unknown: int = 4
+
+    # Privacy and quality
+    min_cell_size: int = 11
+    freshness_days: int = 3
+
+    # Synthetic exports (`aud-outcomes generate`)
+    participants: int = Field(400, description="generate: participants enrolled.")
+    months: int = Field(12, description="generate: months of enrolment before the as-of date.")
+    seed: int = Field(7, description="generate: random seed; same seed, same files.")
+    nights: int = Field(7, description="generate: nightly delta files after the initial export.")
+
+    # Schedule
+    schedule_cron: str = Field("0 3 * * *", description="Nightly cron, in the program time zone.")
+    deployment_name: str = "nightly"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    # Derived locations: defaults live under data_dir so nothing lands in the user's home.
+    @property
+    def exports_dir(self) -> Path:
+        return (self.exports or self.data_dir / "demo" / "exports").resolve()
+
+    @property
+    def warehouse_path(self) -> Path:
+        return (self.warehouse or self.data_dir / "warehouse.duckdb").resolve()
+
+    @property
+    def site_dir(self) -> Path:
+        return (self.site or self.data_dir / "site").resolve()
+
+    @property
+    def prefect_home_dir(self) -> Path:
+        return (self.prefect_home or self.data_dir / "prefect").resolve()
+
+    def resolved_as_of(self) -> dt.date:
+        """The as-of date: the setting, or today in the program's time zone."""
+        return self.as_of or dt.datetime.now(ZoneInfo(self.timezone)).date()
+
+    def dbt_vars(self) -> dict[str, object]:
+        return {
+            "as_of_date": self.resolved_as_of().isoformat(),
+            "program_timezone": self.timezone,
+            "retention_gap_days": self.retention_gap_days,
+            "outcome_months": self.outcome_months,
+            "heavy_threshold_female": self.heavy_threshold_female,
+            "heavy_threshold_male": self.heavy_threshold_male,
+            "heavy_threshold_unknown": self.heavy_threshold_unknown,
+        }
