@@ -6,6 +6,7 @@ download holds exactly the (suppressed) numbers on screen. Count columns are nam
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,7 +28,8 @@ class Chart:
     definition: str  # one or two plain sentences
     metric_anchor: str  # metrics.html#<anchor>
     model: str | None = None  # dbt model the numbers come from
-    extra_html: str = ""  # e.g. a numbers-at-risk table under the chart
+    # Tables shown under the chart, each with its own download: (slug, caption, shown table).
+    tables: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)
 
 
 @dataclass
@@ -116,6 +118,4 @@ def _fmt(value: object) -> str:
 
 
 def _esc(text: object) -> str:
-    return (
-        str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
+    return html.escape(str(text))

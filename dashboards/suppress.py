@@ -201,9 +201,8 @@ def suppress_frame(
             if value is None:
                 shown.append(None)
             elif (i, col) in hidden:
-                shown.append(
-                    small_label(min_cell_size) if is_small(value, min_cell_size) else SUPPRESSED_LABEL
-                )
+                small = is_small(value, min_cell_size)
+                shown.append(small_label(min_cell_size) if small else SUPPRESSED_LABEL)
             else:
                 shown.append(value)
         out[col] = pd.Series(shown, dtype=object)

@@ -8,7 +8,10 @@ the dashboards rebuilt. A failure keeps the last good marts and site and fails t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
+import time
 import uuid
 from pathlib import Path
 
@@ -74,6 +77,14 @@ def dbt_build_task(settings: Settings) -> None:
 
     run_dbt(settings, ["build"], candidate=True)
     get_run_logger().info("dbt build finished: every model and test passed.")
+
+
+@task(name="dbt-docs", cache_policy=NO_CACHE)
+def dbt_docs_task(settings: Settings) -> Path:
+    """Docs of the public marts, for the site (generated against `marts`, not the candidate)."""
+    from flows.transform import run_dbt_docs
+
+    return run_dbt_docs(settings)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -150,9 +161,32 @@ def summary_markdown(summary: RunSummary) -> str:
     return "\n".join(lines) + "\n"
 
 
-def last_run_path(settings: Settings) -> Path:
-    """The last run's summary, beside the warehouse, for the CLI and for operators."""
-    return settings.warehouse_path.with_name(settings.warehouse_path.name + ".last-run.md")
+def last_run_path(settings: Settings, suffix: str = ".md") -> Path:
+    """The last run's summary, beside the warehouse, for the CLI, operators and the benchmark."""
+    return settings.warehouse_path.with_name(settings.warehouse_path.name + ".last-run" + suffix)
+
+
+def _timed(summary: RunSummary, step: str, fn, *args):
+    started = time.perf_counter()
+    try:
+        return fn(*args)
+    finally:
+        summary.step_seconds[step] = round(time.perf_counter() - started, 3)
+
+
+def _record(settings: Settings, summary: RunSummary) -> None:
+    markdown = summary_markdown(summary)
+    path = last_run_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(markdown)
+    last_run_path(settings, ".json").write_text(
+        json.dumps(dataclasses.asdict(summary), default=str, indent=2)
+    )
+    create_markdown_artifact(
+        markdown=markdown,
+        key="nightly-run-summary",
+        description="What the nightly run loaded, checked and published.",
+    )
 
 
 def settings_for_run(
@@ -185,17 +219,22 @@ def nightly_run(
     settings = settings.model_copy(update={"as_of": summary.as_of})
     try:
         with run_lock(settings.warehouse_path):
-            summary.ingest = ingest_task(settings)
+            summary.ingest = _timed(summary, "ingest", ingest_task, settings)
             try:
-                dbt_build_task(settings)
+                _timed(summary, "dbt", dbt_build_task, settings)
                 summary.dbt_ok = True
             except Exception as exc:
                 summary.dbt_ok = False
                 summary.error = f"dbt build failed: {exc}"
                 summary.site_dir = publish_failure_task(settings, summary)
                 raise PipelineError(summary.error) from exc
-            summary.validation = validate_task(
-                settings, summary.ingest.new_delivery_ids, summary.run_id
+            summary.validation = _timed(
+                summary,
+                "validation",
+                validate_task,
+                settings,
+                summary.ingest.new_delivery_ids,
+                summary.run_id,
             )
             if not summary.validation.success:
                 summary.error = "critical validation failed: " + "; ".join(
@@ -203,16 +242,9 @@ def nightly_run(
                 )
                 summary.site_dir = publish_failure_task(settings, summary)
                 raise PipelineError(summary.error)
-            promote_task(settings)
-            summary.site_dir = publish_task(settings, summary)
+            _timed(summary, "promote", promote_task, settings)
+            summary.dbt_docs_dir = _timed(summary, "dbt_docs", dbt_docs_task, settings)
+            summary.site_dir = _timed(summary, "dashboards", publish_task, settings, summary)
     finally:
-        markdown = summary_markdown(summary)
-        path = last_run_path(settings)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(markdown)
-        create_markdown_artifact(
-            markdown=markdown,
-            key="nightly-run-summary",
-            description="What the nightly run loaded, checked and published.",
-        )
+        _record(settings, summary)
     return summary

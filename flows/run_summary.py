@@ -44,3 +44,4 @@ class RunSummary:
     site_dir: Path | None = None
     # dbt docs (index.html, manifest.json, catalog.json) to publish under <site>/dbt-docs/
     dbt_docs_dir: Path | None = None
+    step_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step

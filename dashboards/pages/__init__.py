@@ -1,0 +1,28 @@
+"""One module per page; each turns the aggregated site data into a Page of charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboards.queries import SiteData
+from flows.run_summary import RunSummary
+from flows.settings import Settings
+
+DBT_DOCS = "dbt-docs/index.html"
+DBT_PROJECT_NAME = "aud_outcomes"
+
+
+@dataclass
+class Context:
+    settings: Settings
+    run: RunSummary
+    data: SiteData
+
+    @property
+    def min_cell(self) -> int:
+        return self.settings.min_cell_size
+
+
+def model_link(model: str) -> str:
+    """The dbt docs page of a model, as published under <site>/dbt-docs/."""
+    return f"{DBT_DOCS}#!/model/model.{DBT_PROJECT_NAME}.{model}"

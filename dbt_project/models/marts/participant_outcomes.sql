@@ -1,0 +1,87 @@
+with participants as (
+    select
+        participant_id,
+        cohort_month,
+        care_track,
+        sex_at_birth,
+        care_start_date,
+        -- month m has elapsed when its last day (day index 30m - 1) is on or before the as-of date
+        cast(floor(({{ days_between('care_start_date', as_of_date()) }} + 1) / 30.0) as bigint)
+            as months_elapsed
+    from {{ ref('int_participants_care_start') }}
+    where started
+),
+
+monthly as (
+    select
+        participant_id,
+        treatment_month,
+        reported_days,
+        heavy_drinking_days,
+        risk_level
+    from {{ ref('participant_drinking_monthly') }}
+),
+
+per_participant as (
+    select
+        participants.participant_id,
+        participants.cohort_month,
+        participants.care_track,
+        participants.sex_at_birth,
+        participants.months_elapsed >= 3 as month3_elapsed,
+        case
+            when participants.months_elapsed >= {{ outcome_months() }} then {{ outcome_months() }}
+            when participants.months_elapsed >= 1 then participants.months_elapsed
+        end as last_elapsed_month,
+        coalesce(sum(case when monthly.treatment_month in (2, 3) then monthly.reported_days end), 0)
+            as reported_days_2_3,
+        coalesce(sum(case when monthly.treatment_month in (2, 3) then monthly.heavy_drinking_days end), 0)
+            as heavy_days_2_3,
+        max(case when monthly.treatment_month = 0 then monthly.risk_level end) as baseline_risk_level
+    from participants
+    left join monthly
+        on participants.participant_id = monthly.participant_id
+    group by
+        participants.participant_id,
+        participants.cohort_month,
+        participants.care_track,
+        participants.sex_at_birth,
+        participants.months_elapsed
+),
+
+with_last as (
+    select
+        per_participant.*,
+        monthly.risk_level as last_elapsed_risk_level,
+        per_participant.baseline_risk_level - monthly.risk_level as risk_level_reduction
+    from per_participant
+    left join monthly
+        on
+            per_participant.participant_id = monthly.participant_id
+            and per_participant.last_elapsed_month = monthly.treatment_month
+)
+
+select
+    cast(participant_id as varchar) as participant_id,
+    cast(cohort_month as varchar) as cohort_month,
+    cast(care_track as varchar) as care_track,
+    cast(sex_at_birth as varchar) as sex_at_birth,
+    cast(month3_elapsed as boolean) as month3_elapsed,
+    -- FDA-style responder: no heavy day in months 2-3 and >= 80% of their 60 days reported
+    cast(case
+        when month3_elapsed then heavy_days_2_3 = 0 and reported_days_2_3 >= 48
+    end as boolean) as no_heavy_drinking_months_2_3,
+    cast(reported_days_2_3 as bigint) as reported_days_months_2_3,
+    cast(heavy_days_2_3 as bigint) as heavy_drinking_days_months_2_3,
+    cast(baseline_risk_level as integer) as baseline_risk_level,
+    cast(last_elapsed_month as integer) as last_elapsed_month,
+    cast(last_elapsed_risk_level as integer) as last_elapsed_risk_level,
+    cast(risk_level_reduction as integer) as risk_level_reduction,
+    {%- for n in [1, 2] %}
+    -- a missing last-month level (no reported day) counts as no reduction
+    cast(case
+        when baseline_risk_level >= {{ n }} and last_elapsed_month is not null
+            then coalesce(risk_level_reduction >= {{ n }}, false)
+    end as boolean) as risk_reduction_{{ n }}_level{{ ',' if not loop.last }}
+    {%- endfor %}
+from with_last

@@ -1,0 +1,73 @@
+"""Consent withdrawal: the participant's rows leave every table of the warehouse and stay out.
+
+Only sha256(participant_id) is kept (`quality.withdrawn_participants`), so later deliveries of the
+participant can be recognised and dropped without keeping the id itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+
+def _tables_with_participant_id(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return con.execute(
+        """
+        SELECT c.table_schema, c.table_name
+        FROM information_schema.columns AS c
+        JOIN information_schema.tables AS t USING (table_catalog, table_schema, table_name)
+        WHERE c.column_name = 'participant_id' AND t.table_type = 'BASE TABLE'
+          AND c.table_catalog = current_database()
+        ORDER BY 1, 2
+        """
+    ).fetchall()
+
+
+def purge_withdrawn(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> int:
+    """Record newly withdrawn participants and delete every row of any withdrawn participant.
+
+    Newly withdrawn: the latest version (highest updated_at; tie: later export date, later
+    delivery, later row) says data_sharing_consent = false. Returns how many were new.
+    Runs inside the caller's transaction.
+    """
+    new = con.execute(
+        """
+        INSERT INTO quality.withdrawn_participants
+        SELECT DISTINCT sha256(participant_id), CAST(? AS TIMESTAMPTZ)
+        FROM (
+          SELECT participant_id, data_sharing_consent FROM landing.participants
+          QUALIFY row_number() OVER (
+            PARTITION BY participant_id
+            ORDER BY updated_at DESC, _export_date DESC, _delivery_id DESC, _row_number DESC
+          ) = 1
+        )
+        WHERE NOT data_sharing_consent
+          AND sha256(participant_id) NOT IN (SELECT participant_hash FROM quality.withdrawn_participants)
+        """,
+        [now],
+    ).fetchone()[0]
+    if not con.execute("SELECT count(*) FROM quality.withdrawn_participants").fetchone()[0]:
+        return 0
+    tables = _tables_with_participant_id(con)
+    # The ids still present anywhere whose hash is withdrawn (hashing distinct ids, not rows).
+    present = " UNION ".join(
+        f'SELECT DISTINCT CAST(participant_id AS VARCHAR) AS pid FROM "{s}"."{t}"' for s, t in tables
+    )
+    con.execute("DROP TABLE IF EXISTS temp._purge_ids")
+    con.execute(
+        f"""
+        CREATE TEMP TABLE _purge_ids AS
+        SELECT pid FROM ({present})
+        WHERE pid IS NOT NULL
+          AND sha256(pid) IN (SELECT participant_hash FROM quality.withdrawn_participants)
+        """
+    )
+    if con.execute("SELECT count(*) FROM _purge_ids").fetchone()[0]:
+        for schema, table in tables:
+            con.execute(
+                f'DELETE FROM "{schema}"."{table}" '
+                "WHERE CAST(participant_id AS VARCHAR) IN (SELECT pid FROM _purge_ids)"
+            )
+    con.execute("DROP TABLE temp._purge_ids")
+    return int(new)

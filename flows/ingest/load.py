@@ -1,0 +1,165 @@
+"""One ingestion pass over the drop folder: each new file in its own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import duckdb
+
+from flows.contract import ENTITIES, LINEAGE_COLUMNS
+from flows.ingest.consent import purge_withdrawn
+from flows.ingest.discover import Delivery, discover
+from flows.ingest.quarantine import quarantine_file, quarantine_rows
+from flows.ingest.read import FileProblem, read_delivery
+from flows.ingest.rules import build_checked
+from flows.ingest.schema import ensure_schema
+from flows.run_summary import IngestReport
+from flows.settings import Settings
+from flows.warehouse import connect
+
+log = logging.getLogger(__name__)
+
+_TEMP_TABLES = ("_raw", "_malformed", "_lines", "_rej", "_rej_scan", "_bad", "_good", "_checked")
+
+
+def _insert_landing(con, delivery: Delivery, delivery_id: int, now: dt.datetime) -> int:
+    entity = ENTITIES[delivery.entity]
+    columns = [c.name for c in entity.columns] + [name for name, _ in LINEAGE_COLUMNS]
+    typed = ", ".join(f"t_{c.name}" for c in entity.columns)
+    return con.execute(
+        f"""
+        INSERT INTO landing.{entity.name} ({", ".join(columns)})
+        SELECT {typed}, ?, ?, ?, _row_number, ?
+        FROM _checked WHERE NOT _withdrawn AND len(_errors) = 0
+        ORDER BY _row_number
+        """,
+        [delivery_id, delivery.source_file, delivery.export_date, now],
+    ).fetchone()[0]
+
+
+def _record_delivery(con, delivery: Delivery, **values) -> None:
+    row = {
+        "source_file": delivery.source_file,
+        "entity": delivery.entity,
+        "export_date": delivery.export_date,
+        "file_format": delivery.file_format,
+        "bytes": delivery.bytes,
+        "rows_read": 0,
+        "rows_loaded": 0,
+        "rows_quarantined": 0,
+        "rows_withdrawn": 0,
+        **values,
+    }
+    names = ", ".join(row)
+    con.execute(
+        f"INSERT INTO quality.deliveries ({names}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
+
+
+def _process(con, delivery: Delivery, sha: str, redelivery: bool, now, report: IngestReport):
+    """Load or quarantine one file; the caller wraps this in one transaction."""
+    delivery_id = con.execute(
+        "SELECT coalesce(max(delivery_id), 0) + 1 FROM quality.deliveries"
+    ).fetchone()[0]
+    common = {"delivery_id": delivery_id, "sha256": sha, "redelivery": redelivery, "loaded_at": now}
+    problems: list[FileProblem] = []
+    if delivery.problem:
+        problems = [FileProblem(None, delivery.problem)]
+    elif delivery.bytes == 0:
+        _record_delivery(con, delivery, status="empty", **common)
+        report.files_empty += 1
+        return delivery_id
+    else:
+        read = read_delivery(con, delivery, ENTITIES[delivery.entity])
+        problems = read.problems
+    if problems:
+        quarantine_file(con, delivery_id, delivery.source_file, problems, now)
+        _record_delivery(con, delivery, status="quarantined", **common)
+        report.files_quarantined += 1
+        log.warning("quarantined %s whole: %s", delivery.source_file, problems[0].reason)
+        return delivery_id
+    if read.rows_read == 0:
+        _record_delivery(con, delivery, status="empty", **common)
+        report.files_empty += 1
+        return delivery_id
+    entity = ENTITIES[delivery.entity]
+    build_checked(con, entity, delivery.export_date)
+    loaded = _insert_landing(con, delivery, delivery_id, now)
+    quarantined = quarantine_rows(con, entity, delivery_id, delivery.source_file, now)
+    withdrawn = con.execute("SELECT count(*) FROM _checked WHERE _withdrawn").fetchone()[0]
+    _record_delivery(
+        con,
+        delivery,
+        status="loaded",
+        rows_read=read.rows_read,
+        rows_loaded=loaded,
+        rows_quarantined=quarantined,
+        rows_withdrawn=withdrawn,
+        **common,
+    )
+    if entity.name == "participants":
+        # Withdraw before the same night's check-ins/appointments are read, so they are dropped.
+        report.participants_purged += purge_withdrawn(con, now)
+    report.files_loaded += 1
+    report.rows_loaded += loaded
+    report.rows_quarantined += quarantined
+    report.rows_withdrawn += withdrawn
+    log.info(
+        "loaded %s: %d rows read, %d loaded, %d quarantined, %d withdrawn",
+        delivery.source_file,
+        read.rows_read,
+        loaded,
+        quarantined,
+        withdrawn,
+    )
+    return delivery_id
+
+
+def _drop_temp(con) -> None:
+    for table in (*_TEMP_TABLES, "_withdrawn_ids"):
+        con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+def ingest_exports(exports_dir: Path, warehouse: Path, settings: Settings) -> IngestReport:
+    """Load every new delivery of the drop folder into the warehouse (see docs/architecture.md).
+
+    The caller holds the run lock. Each file commits alone (landing rows, quarantine and manifest
+    row together), so a killed run leaves whole files only and the next run does the rest.
+    """
+    del settings  # nothing configurable here yet; kept for the step interface
+    report = IngestReport()
+    now = dt.datetime.now(dt.UTC)
+    deliveries = discover(Path(exports_dir))
+    with connect(Path(warehouse)) as con:
+        con.execute("SET TimeZone = 'UTC'")  # how Parquet TIMESTAMPTZ values render as text
+        ensure_schema(con)
+        for delivery in deliveries:
+            report.files_seen += 1
+            sha = delivery.sha256()
+            known = con.execute(
+                "SELECT bool_or(sha256 = ?), count(*) > 0 FROM quality.deliveries WHERE source_file = ?",
+                [sha, delivery.source_file],
+            ).fetchone()
+            if known[0]:
+                report.files_skipped += 1
+                continue
+            redelivery = bool(known[1])
+            con.begin()
+            try:
+                delivery_id = _process(con, delivery, sha, redelivery, now, report)
+                _drop_temp(con)
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+            report.new_delivery_ids.append(delivery_id)
+            if redelivery:
+                report.redeliveries.append(delivery.source_file)
+        # Also clears tables built since (marts), and anything a killed run left behind.
+        con.begin()
+        report.participants_purged += purge_withdrawn(con, now)
+        con.commit()
+    return report

@@ -1,0 +1,282 @@
+"""Reading one delivered file with DuckDB into the temp table `_raw`, every value as VARCHAR.
+
+`_raw` has `_row_number` (1-based data row of the file) and the contract's columns; lines that
+cannot be parsed at all go to the temp table `_malformed (row_number, reason)`. A problem that
+makes the whole file unusable comes back as `FileProblem`s and nothing of the file is kept.
+Error messages of the readers are never passed on: they can quote the offending line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+import duckdb
+
+from flows.contract import PARTICIPANT_ID_PATTERN, Entity
+from flows.ingest.discover import Delivery
+from flows.ingest.identifiers import classify
+
+_HEADER_PROBE = 1 << 20  # the header of a CSV is looked for in its first MiB
+# A column name is shown in the quarantine only when it looks like a name, not like a value
+# (a file without a header row would otherwise turn its first record into "column names").
+_NAME_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9_ ]{0,62}$")
+
+# DuckDB's CSV reject kinds, in plain words.
+_CSV_REJECT_REASONS = {
+    "MISSING COLUMNS": "too few fields in the line",
+    "TOO MANY COLUMNS": "too many fields in the line",
+    "UNQUOTED VALUE": "badly quoted value",
+    "LINE SIZE OVER MAXIMUM": "line too long",
+    "INVALID STATE": "malformed line",
+    "CAST": "malformed line",
+}
+
+
+@dataclass
+class FileProblem:
+    column_name: str | None
+    reason: str
+
+
+@dataclass
+class ReadResult:
+    problems: list[FileProblem] = field(default_factory=list)
+    rows_read: int = 0  # data rows, parsed or not
+
+    @property
+    def whole_file(self) -> bool:
+        return bool(self.problems)
+
+
+def _shown_name(name: str) -> str | None:
+    if (
+        _NAME_LIKE.match(name)
+        and classify(name) is None
+        and not re.match(PARTICIPANT_ID_PATTERN, name)
+    ):
+        return name
+    return None
+
+
+def _check_columns(
+    found: list[str], entity: Entity, all_required: bool = True
+) -> list[FileProblem]:
+    problems = []
+    seen: set[str] = set()
+    for name in found:
+        if name in seen:
+            problems.append(FileProblem(_shown_name(name), "duplicate column"))
+        seen.add(name)
+        if name not in entity.column_names:
+            shown = _shown_name(name)
+            reason = "column outside the contract" + ("" if shown else " (name not shown)")
+            problems.append(FileProblem(shown, reason))
+    if all_required:
+        for name in entity.column_names:
+            if name not in seen:
+                problems.append(FileProblem(name, "missing contract column"))
+    return problems
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _reset(con: duckdb.DuckDBPyConnection) -> None:
+    for table in ("_raw", "_malformed", "_lines", "_rej", "_rej_scan", "_bad", "_good"):
+        con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    con.execute("CREATE TEMP TABLE _malformed (row_number BIGINT, reason VARCHAR)")
+
+
+def _csv_header(delivery: Delivery) -> list[str] | None:
+    """The header record, parsed in Python (only the first record), or None when unreadable."""
+    with delivery.path.open("rb") as handle:
+        head = handle.read(_HEADER_PROBE)
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a multi-byte character cut by the probe
+            return None
+        text = head[: exc.start].decode("utf-8-sig")
+    if "\x00" in text:
+        return None
+    try:
+        return next(csv.reader(io.StringIO(text, newline="")), None)
+    except csv.Error:
+        return None
+
+
+def _rejects_to_malformed(con: duckdb.DuckDBPyConnection, header_lines: int) -> bool:
+    """Move DuckDB's rejected lines into `_malformed`; False when the file is not UTF-8."""
+    if con.execute("SELECT count(*) FROM _rej WHERE error_type = 'INVALID ENCODING'").fetchone()[0]:
+        return False
+    cases = " ".join(
+        f"WHEN {_sql_str(kind)} THEN {_sql_str(reason)}"
+        for kind, reason in _CSV_REJECT_REASONS.items()
+    )
+    con.execute(
+        f"""
+        INSERT INTO _malformed
+        SELECT line - {header_lines} AS row_number,
+               min(CASE CAST(error_type AS VARCHAR) {cases} ELSE 'malformed line' END)
+        FROM _rej GROUP BY line
+        """
+    )
+    return True
+
+
+def _number_good_rows(con: duckdb.DuckDBPyConnection, select_cols: str) -> None:
+    """`_good` (rowid order = file order) to `_raw` with data-row numbers that skip rejected rows.
+
+    The k-th good row is data row k + (number of rejected rows before it); with the rejected rows
+    R_1 < R_2 < ... that count is the largest j with R_j - j < k (an as-of join).
+    """
+    if con.execute("SELECT count(*) FROM _malformed").fetchone()[0] == 0:
+        con.execute(
+            f"CREATE TEMP TABLE _raw AS SELECT rowid + 1 AS _row_number, {select_cols} FROM _good"
+        )
+        return
+    con.execute(
+        """
+        CREATE TEMP TABLE _bad AS
+        SELECT g, max(j) AS j FROM (
+          SELECT row_number - row_number() OVER (ORDER BY row_number) AS g,
+                 row_number() OVER (ORDER BY row_number) AS j
+          FROM _malformed
+        ) GROUP BY g
+        """
+    )
+    con.execute(
+        f"""
+        CREATE TEMP TABLE _raw AS
+        SELECT k + coalesce(b.j, 0) AS _row_number, {select_cols}
+        FROM (SELECT rowid + 1 AS k, * FROM _good) AS r
+        ASOF LEFT JOIN _bad AS b ON r.k > b.g
+        ORDER BY k
+        """
+    )
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity) -> ReadResult:
+    header = _csv_header(delivery)
+    if header is None:
+        return ReadResult([FileProblem(None, "not readable as UTF-8 CSV")])
+    problems = _check_columns(header, entity)
+    if problems:
+        return ReadResult(problems)
+    columns = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header) + "}"
+    path = _sql_str(str(delivery.path))
+    try:
+        # Explicit dialect, no sniffing: a broken line must not change how the others are read.
+        con.execute(
+            f"""
+            CREATE TEMP TABLE _good AS SELECT * FROM read_csv({path}, columns={columns},
+              header=true, auto_detect=false, delim=',', quote='"', escape='"',
+              strict_mode=true, store_rejects=true, rejects_table='_rej', rejects_scan='_rej_scan')
+            """
+        )
+    except duckdb.Error:
+        return ReadResult([FileProblem(None, "not readable as CSV")])
+    if not _rejects_to_malformed(con, header_lines=1):
+        return ReadResult([FileProblem(None, "not valid UTF-8")])
+    _number_good_rows(con, ", ".join(f'"{c}"' for c in entity.column_names))
+    return ReadResult()
+
+
+def _read_jsonl(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity) -> ReadResult:
+    path = _sql_str(str(delivery.path))
+    try:
+        # Each physical line as one value: \x01 cannot appear raw in valid JSON.
+        con.execute(
+            f"""
+            CREATE TEMP TABLE _lines AS
+            SELECT rowid + 1 AS _row_number, line, json_valid(line) AS ok
+            FROM read_csv({path}, columns={{'line': 'VARCHAR'}}, header=false,
+              auto_detect=false, delim='\x01', quote='', escape='',
+              store_rejects=true, rejects_table='_rej', rejects_scan='_rej_scan')
+            """
+        )
+    except duckdb.Error:
+        return ReadResult([FileProblem(None, "not readable as JSON lines")])
+    if not _rejects_to_malformed(con, header_lines=0):
+        return ReadResult([FileProblem(None, "not valid UTF-8")])
+    con.execute(
+        """
+        INSERT INTO _malformed
+        SELECT _row_number, CASE WHEN NOT ok THEN 'not valid JSON' ELSE 'not a JSON object' END
+        FROM _lines
+        WHERE line IS NOT NULL AND CASE WHEN ok THEN json_type(line) <> 'OBJECT' ELSE true END
+        """
+    )
+    con.execute(
+        "DELETE FROM _lines WHERE line IS NULL"
+        " OR CASE WHEN ok THEN json_type(line) <> 'OBJECT' ELSE true END"
+    )
+    objects, malformed = con.execute(
+        "SELECT (SELECT count(*) FROM _lines), (SELECT count(*) FROM _malformed)"
+    ).fetchone()
+    if objects == 0 and malformed > 0:
+        return ReadResult([FileProblem(None, "not newline-delimited JSON")])
+    keys = [
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT unnest(json_keys(line)) FROM _lines ORDER BY 1"
+        ).fetchall()
+    ]
+    # A key missing on some lines is a null value; missing on every line, a missing column.
+    problems = _check_columns(keys, entity, all_required=objects > 0)
+    if problems:
+        return ReadResult(problems)
+    paths = "[" + ", ".join(_sql_str(f'$."{c}"') for c in entity.column_names) + "]"
+    cols = ", ".join(f'v[{i}] AS "{c}"' for i, c in enumerate(entity.column_names, start=1))
+    con.execute(
+        f"""
+        CREATE TEMP TABLE _raw AS
+        SELECT _row_number, {cols}
+        FROM (SELECT _row_number, json_extract_string(line, {paths}) AS v FROM _lines)
+        """
+    )
+    return ReadResult()
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity) -> ReadResult:
+    path = _sql_str(str(delivery.path))
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({path})").fetchall()
+    except duckdb.Error:
+        return ReadResult([FileProblem(None, "not a readable Parquet file")])
+    problems = _check_columns([row[0] for row in described], entity)
+    if problems:
+        return ReadResult(problems)
+    # Typed Parquet values become text and go through the same checks as CSV; a TIMESTAMPTZ
+    # renders with its offset (the session is in UTC), a naive TIMESTAMP without one.
+    cols = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in entity.column_names)
+    try:
+        con.execute(
+            f"""
+            CREATE TEMP TABLE _raw AS
+            SELECT file_row_number + 1 AS _row_number, {cols}
+            FROM read_parquet({path}, file_row_number=true)
+            """
+        )
+    except duckdb.Error:
+        return ReadResult([FileProblem(None, "not a readable Parquet file")])
+    return ReadResult()
+
+
+_READERS = {"csv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}
+
+
+def read_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity) -> ReadResult:
+    """Fill `_raw` and `_malformed` from the file, or report why the whole file is unusable."""
+    _reset(con)
+    result = _READERS[delivery.file_format](con, delivery, entity)
+    if result.whole_file:
+        return result
+    result.rows_read = con.execute(
+        "SELECT (SELECT count(*) FROM _raw) + (SELECT count(*) FROM _malformed)"
+    ).fetchone()[0]
+    return result

@@ -1,0 +1,101 @@
+"""`dbt build` (or any dbt command) in-process against the run's warehouse.
+
+In-process dbtRunner saves the 4-6 s of a subprocess start (STACK.md). The profile reads the
+warehouse path from an environment variable set here; metric thresholds and the as-of date are
+passed as `--vars` from Settings, so SQL and Python share one source of truth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from flows.settings import DBT_PROJECT_DIR, Settings
+
+# Read by dbt_project/profiles.yml.
+WAREHOUSE_ENV = "AUD_DBT_WAREHOUSE_PATH"
+# dbt's node statuses that mean the node did not succeed.
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+
+
+class DbtBuildError(RuntimeError):
+    """A dbt command failed; the message is dbt's own (failing nodes and their messages)."""
+
+
+def dbt_target_dir(settings: Settings) -> Path:
+    """Where dbt writes its artifacts (manifest, catalog, the docs site) for this data folder.
+
+    Kept per data folder so runs against different warehouses never share partial-parse state.
+    """
+    return (settings.data_dir / "dbt" / "target").resolve()
+
+
+def dbt_log_dir(settings: Settings) -> Path:
+    return (settings.data_dir / "dbt" / "logs").resolve()
+
+
+def dbt_cli_args(settings: Settings, args: list[str]) -> list[str]:
+    """The full dbt command line: the caller's command plus project, profile, paths and vars."""
+    return [
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(dbt_target_dir(settings)),
+        "--log-path",
+        str(dbt_log_dir(settings)),
+        "--vars",
+        json.dumps(settings.dbt_vars()),
+    ]
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of one dbt call, then restore them."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _failure_message(result: object) -> str:
+    """dbt's own text for each node that did not succeed."""
+    lines = []
+    for node_result in getattr(result, "results", None) or []:
+        status = str(getattr(node_result, "status", "")).lower()
+        if status in FAILED_STATUSES:
+            node = getattr(node_result, "node", None)
+            name = getattr(node, "unique_id", None) or "unknown node"
+            lines.append(f"{name} ({status}): {getattr(node_result, 'message', '') or ''}".strip())
+    return "\n".join(lines)
+
+
+def run_dbt(settings: Settings, args: list[str]) -> None:
+    """Run one dbt command (e.g. ``["build"]``) in-process; raise DbtBuildError if any node fails."""
+    from dbt.cli.main import dbtRunner  # imported here: it costs about 2 s
+
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    env = {
+        WAREHOUSE_ENV: str(settings.warehouse_path),
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    with _environment(env):
+        outcome = dbtRunner().invoke(dbt_cli_args(settings, args))
+    if outcome.success:
+        return
+    if outcome.exception is not None:
+        raise DbtBuildError(f"dbt {' '.join(args)} failed: {outcome.exception}")
+    detail = _failure_message(outcome.result) or "no node reported an error; see the dbt log"
+    raise DbtBuildError(f"dbt {' '.join(args)} failed:\n{detail}")

@@ -1,0 +1,105 @@
+"""Test-session set-up shared by every test folder.
+
+Prefect reads its settings when it is first imported, so the API address of the session's Prefect
+server is fixed here, before any test module imports prefect; the server itself starts only when a
+test asks for the `prefect_api` fixture (it takes 5-15 s, ../shared/STACK.md).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+TEST_STATE = ROOT / "data" / "test-state"  # gitignored; reused across sessions (faster server start)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    TEST_STATE.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    os.environ["AUD_TEST_PREFECT_PORT"] = str(port)
+    os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+    os.environ["PREFECT_HOME"] = str(TEST_STATE / "prefect-home")
+    for key, value in {
+        "DO_NOT_TRACK": "1",
+        "GX_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "MPLCONFIGDIR": str(TEST_STATE / "matplotlib"),
+    }.items():
+        os.environ.setdefault(key, value)
+    # Settings from the developer's shell must not leak into tests.
+    for key in [k for k in os.environ if k.startswith("AUD_") and k != "AUD_TEST_PREFECT_PORT"]:
+        del os.environ[key]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> str:
+    """A real `prefect server start` on 127.0.0.1 for the whole test session."""
+    url = os.environ["PREFECT_API_URL"]
+    port = os.environ["AUD_TEST_PREFECT_PORT"]
+    log = (TEST_STATE / "prefect-server.log").open("w")
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PREFECT_UI_ENABLED": "false"},
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 90
+    while not _healthy(url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"Prefect server did not start; see {log.name}")
+        time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, or a skip that says how to get it."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.skip("Chromium is not installed: run `apt-get install chromium` (or `make browser`)")
+    return path
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 600):
+    """The real `aud-outcomes` command in a subprocess."""
+    return subprocess.run(
+        [str(VENV_BIN / "aud-outcomes"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        cwd=ROOT,
+    )
