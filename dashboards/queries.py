@@ -121,12 +121,10 @@ QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "deliveries": (
         ("quality.deliveries",),
-        """select export_date, entity, count(*) as files,
-                  count(*) filter (where status = 'quarantined') as files_quarantined,
-                  sum(rows_loaded)::bigint as rows_loaded,
-                  sum(rows_quarantined)::bigint as rows_quarantined,
-                  max(loaded_at) as loaded_at
-           from quality.deliveries group by all order by export_date, entity""",
+        """select export_date, entity, source_file, status, redelivery,
+                  coalesce(rows_loaded, 0) as rows_loaded,
+                  coalesce(rows_quarantined, 0) as rows_quarantined, loaded_at
+           from quality.deliveries order by export_date, source_file""",
     ),
     "quarantine": (
         ("quality.quarantine",),

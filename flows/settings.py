@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     warehouse: Path | None = Field(None, description="DuckDB warehouse file.")
     site: Path | None = Field(None, description="Folder the dashboards are published to.")
     prefect_home: Path | None = Field(None, description="PREFECT_HOME; default <data_dir>/prefect.")
+    dbt_project_dir: Path = Field(DBT_PROJECT_DIR, description="The dbt project to build.")
 
     # Run
     as_of: dt.date | None = Field(None, description="As-of date; default today in the program tz.")

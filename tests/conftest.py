@@ -11,16 +11,12 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-TEST_STATE = ROOT / "data" / "test-state"  # gitignored; reused across sessions (faster server start)
+from tests.support import TEST_STATE, VENV_BIN
 
 
 def _free_port() -> int:
@@ -91,15 +87,3 @@ def chromium() -> str:
     if not path:
         pytest.skip("Chromium is not installed: run `apt-get install chromium` (or `make browser`)")
     return path
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 600):
-    """The real `aud-outcomes` command in a subprocess."""
-    return subprocess.run(
-        [str(VENV_BIN / "aud-outcomes"), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-        cwd=ROOT,
-    )

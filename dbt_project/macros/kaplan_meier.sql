@@ -8,7 +8,7 @@ with exits as (
         group_value,
         days_retained as day,
         cast(count(*) as bigint) as leaving,
-        cast(sum(case when is_event then 1 else 0 end) as bigint) as dropouts
+        cast(count(case when is_event then 1 end) as bigint) as dropouts
     from {{ subjects }}
     group by group_value, days_retained
     union all

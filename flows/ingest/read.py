@@ -129,14 +129,14 @@ def _rejects_to_malformed(con: duckdb.DuckDBPyConnection, header_lines: int) -> 
 
 
 def _number_good_rows(con: duckdb.DuckDBPyConnection, select_cols: str) -> None:
-    """`_good` (rowid order = file order) to `_raw` with data-row numbers that skip rejected rows.
+    """`_good` (`_k`: 1-based position among the parsed rows) to `_raw` with data-row numbers that skip rejected rows.
 
     The k-th good row is data row k + (number of rejected rows before it); with the rejected rows
     R_1 < R_2 < ... that count is the largest j with R_j - j < k (an as-of join).
     """
     if con.execute("SELECT count(*) FROM _malformed").fetchone()[0] == 0:
         con.execute(
-            f"CREATE TEMP TABLE _raw AS SELECT rowid + 1 AS _row_number, {select_cols} FROM _good"
+            f"CREATE TEMP TABLE _raw AS SELECT _k AS _row_number, {select_cols} FROM _good"
         )
         return
     con.execute(
@@ -153,7 +153,7 @@ def _number_good_rows(con: duckdb.DuckDBPyConnection, select_cols: str) -> None:
         f"""
         CREATE TEMP TABLE _raw AS
         SELECT k + coalesce(b.j, 0) AS _row_number, {select_cols}
-        FROM (SELECT rowid + 1 AS k, * FROM _good) AS r
+        FROM (SELECT _k AS k, * FROM _good) AS r
         ASOF LEFT JOIN _bad AS b ON r.k > b.g
         ORDER BY k
         """
@@ -173,7 +173,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity
         # Explicit dialect, no sniffing: a broken line must not change how the others are read.
         con.execute(
             f"""
-            CREATE TEMP TABLE _good AS SELECT * FROM read_csv({path}, columns={columns},
+            CREATE TEMP TABLE _good AS SELECT row_number() OVER () AS _k, * FROM read_csv({path}, columns={columns},
               header=true, auto_detect=false, delim=',', quote='"', escape='"',
               strict_mode=true, store_rejects=true, rejects_table='_rej', rejects_scan='_rej_scan')
             """
@@ -192,12 +192,15 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Enti
         # Each physical line as one value: \x01 cannot appear raw in valid JSON.
         con.execute(
             f"""
-            CREATE TEMP TABLE _lines AS
-            SELECT rowid + 1 AS _row_number, line, json_valid(line) AS ok
-            FROM read_csv({path}, columns={{'line': 'VARCHAR'}}, header=false,
+            CREATE TEMP TABLE _good AS
+            SELECT row_number() OVER () AS _k, line FROM read_csv({path}, columns={{'line': 'VARCHAR'}}, header=false,
               auto_detect=false, delim='\x01', quote='', escape='',
               store_rejects=true, rejects_table='_rej', rejects_scan='_rej_scan')
             """
+        )
+        con.execute(
+            "CREATE TEMP TABLE _lines AS"
+            " SELECT _k AS _row_number, line, json_valid(line) AS ok FROM _good"
         )
     except duckdb.Error:
         return ReadResult([FileProblem(None, "not readable as JSON lines")])

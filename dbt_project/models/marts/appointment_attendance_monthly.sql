@@ -14,13 +14,13 @@ counted as (
         month,
         appointment_type,
         cast(count(*) as bigint) as scheduled,
-        cast(sum(case when is_attended then 1 else 0 end) as bigint) as attended,
-        cast(sum(case when status = 'noshow' then 1 else 0 end) as bigint) as noshow,
-        cast(sum(case when status = 'cancelled' then 1 else 0 end) as bigint) as cancelled,
-        cast(sum(case when status = 'cancelled' and cancelled_by = 'patient' then 1 else 0 end) as bigint)
+        cast(count(case when is_attended then 1 end) as bigint) as attended,
+        cast(count(case when status = 'noshow' then 1 end) as bigint) as noshow,
+        cast(count(case when status = 'cancelled' then 1 end) as bigint) as cancelled,
+        cast(count(case when status = 'cancelled' and cancelled_by = 'patient' then 1 end) as bigint)
             as cancelled_by_patient,
-        cast(sum(
-            case when status = 'booked' and scheduled_date < {{ as_of_date() }} then 1 else 0 end
+        cast(count(
+            case when status = 'booked' and scheduled_date < {{ as_of_date() }} then 1 end
         ) as bigint) as unresolved
     from appointments
     group by month, appointment_type

@@ -15,10 +15,10 @@ select
     cast({{ all_or('enrolment_month') }} as varchar) as enrolment_month,
     cast({{ all_or('care_track') }} as varchar) as care_track,
     cast(count(*) as bigint) as enrolled,
-    cast(sum(case when started then 1 else 0 end) as bigint) as started
+    cast(count(case when started then 1 end) as bigint) as started
     {%- for n in [30, 90, 180] %},
     cast(count(retained_{{ n }}d) as bigint) as retained_{{ n }}d_known,
-    cast(sum(case when retained_{{ n }}d then 1 else 0 end) as bigint) as retained_{{ n }}d
+    cast(count(case when retained_{{ n }}d then 1 end) as bigint) as retained_{{ n }}d
     {%- endfor %}
 from participants
 group by {{ all_combinations(['enrolment_month', 'care_track']) }}

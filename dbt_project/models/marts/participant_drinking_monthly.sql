@@ -2,12 +2,12 @@ with day_counts as (
     select
         participant_id,
         treatment_month,
-        cast(sum(case when is_reported then 1 else 0 end) as bigint) as reported_days,
-        cast(sum(case when is_drink_free then 1 else 0 end) as bigint) as drink_free_days,
-        cast(sum(case when is_drinking then 1 else 0 end) as bigint) as drinking_days,
-        cast(sum(case when is_heavy then 1 else 0 end) as bigint) as heavy_drinking_days,
+        cast(count(case when is_reported then 1 end) as bigint) as reported_days,
+        cast(count(case when is_drink_free then 1 end) as bigint) as drink_free_days,
+        cast(count(case when is_drinking then 1 end) as bigint) as drinking_days,
+        cast(count(case when is_heavy then 1 end) as bigint) as heavy_drinking_days,
         cast(sum(standard_drinks) as bigint) as total_drinks,
-        cast(sum(case when took_medication then 1 else 0 end) as bigint) as medication_days,
+        cast(count(case when took_medication then 1 end) as bigint) as medication_days,
         cast(count(took_medication) as bigint) as medication_reported_days,
         avg(cast(craving_score as double)) as mean_craving_score,
         cast(count(craving_score) as bigint) as craving_reported_days

@@ -9,8 +9,8 @@ select
         ('risk2', 'risk_reduction_2_level'),
     ] %}
     cast(count({{ flag }}) as bigint) as {{ prefix }}_eligible,
-    cast(sum(case when {{ flag }} then 1 else 0 end) as bigint) as {{ prefix }}_responders,
-    cast({{ safe_ratio('sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(' ~ flag ~ ')') }} as double)
+    cast(count(case when {{ flag }} then 1 end) as bigint) as {{ prefix }}_responders,
+    cast({{ safe_ratio('count(case when ' ~ flag ~ ' then 1 end)', 'count(' ~ flag ~ ')') }} as double)
         as {{ prefix }}_rate{{ ',' if not loop.last }}
     {%- endfor %}
 from {{ ref('participant_outcomes') }}

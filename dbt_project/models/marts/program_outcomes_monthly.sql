@@ -21,13 +21,13 @@ select
     cast({{ all_or('sex_at_birth') }} as varchar) as sex_at_birth,
     cast(treatment_month as integer) as treatment_month,
     cast(count(*) as bigint) as participants,
-    cast(sum(case when reported_days > 0 then 1 else 0 end) as bigint) as participants_reporting,
+    cast(count(case when reported_days > 0 then 1 end) as bigint) as participants_reporting,
     cast(avg(drink_free_days_per_30) as double) as mean_drink_free_days_per_30,
     cast({{ median('drink_free_days_per_30') }} as double) as median_drink_free_days_per_30,
     cast(avg(drink_free_days_per_30_conservative) as double) as mean_drink_free_days_per_30_conservative,
     cast(avg(heavy_days_per_30) as double) as mean_heavy_days_per_30,
     cast(avg(report_coverage) as double) as mean_report_coverage,
-    cast(sum(case when medication_reported_days > 0 then 1 else 0 end) as bigint)
+    cast(count(case when medication_reported_days > 0 then 1 end) as bigint)
         as participants_medication_reported,
     cast(avg(medication_rate) as double) as mean_medication_rate,
     cast(count(mean_craving_score) as bigint) as participants_craving_reported,

@@ -1,0 +1,66 @@
+"""quality.validation_runs: one row per expectation evaluated in a run, for the quality team."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from flows.warehouse import connect
+
+DDL = """
+CREATE TABLE IF NOT EXISTS quality.validation_runs (
+  run_id VARCHAR NOT NULL,
+  run_at TIMESTAMPTZ NOT NULL,
+  as_of_date DATE NOT NULL,
+  suite VARCHAR NOT NULL,
+  expectation VARCHAR NOT NULL,
+  severity VARCHAR NOT NULL,
+  success BOOLEAN NOT NULL,
+  observed_value VARCHAR
+)
+"""
+COLUMNS = ("suite", "expectation", "severity", "success", "observed_value")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One evaluated expectation, as reported everywhere (lists, history, summary page)."""
+
+    suite: str
+    expectation: str  # "what it checks (column)"
+    severity: str  # critical | warning
+    success: bool
+    observed_value: str | None
+    expectation_type: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.suite}: {self.expectation}"
+
+
+def record_run(
+    warehouse: Path, run_id: str, run_at: dt.datetime, as_of: dt.date, outcomes: list[Outcome]
+) -> int:
+    """Append the run's outcomes (replacing rows of the same run_id, so a retried run counts once)."""
+    frame = pd.DataFrame(
+        [{c: getattr(o, c) for c in COLUMNS} for o in outcomes], columns=list(COLUMNS)
+    )
+    with connect(warehouse) as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS quality")
+        con.execute(DDL)
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM quality.validation_runs WHERE run_id = ?", [run_id])
+        con.register("outcomes", frame)
+        con.execute(
+            """
+            INSERT INTO quality.validation_runs
+            SELECT ?, ?, ?, suite, expectation, severity, success, observed_value FROM outcomes
+            """,
+            [run_id, run_at, as_of],
+        )
+        con.execute("COMMIT")
+        con.unregister("outcomes")
+    return len(outcomes)

@@ -1,0 +1,147 @@
+"""The GX file context: written from `suites.SUITES` into `expectations/gx/` (versioned), and
+copied to a per-data-folder working context at run time.
+
+Regenerate the versioned context after editing the suites:
+
+    python -m expectations.project
+
+Why a working copy: a file context writes validation results and Data Docs below itself; runs
+against different data folders must not share them, and nothing a run writes belongs in the
+source tree. The copy starts empty every run, so the Data Docs show tonight's results only (the
+history lives in quality.validation_runs).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from expectations.suites import SUITES, Check
+from flows.settings import EXPECTATIONS_DIR
+
+GX_DIR = EXPECTATIONS_DIR / "gx"
+DATASOURCE = "warehouse_frames"
+BATCH_DEFINITION = "whole_frame"
+DOCS_SITE = "local_site"
+DOCS_SITE_DIR = Path("uncommitted") / "data_docs" / DOCS_SITE
+# No unexpected values in results or Data Docs: they could be participant ids or answers.
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+VERSIONED_PARTS = (
+    "great_expectations.yml",
+    "expectations",
+    "validation_definitions",
+    "checkpoints",
+    ".gitignore",
+)
+
+
+def expectation_type(class_name: str) -> str:
+    """ExpectColumnValuesToBeBetween -> expect_column_values_to_be_between."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
+
+
+def description(check: Check) -> str:
+    """Data Docs show the description instead of GX's own sentence: lead with the severity."""
+    return f"[{check.severity.upper()}] {check.text}"
+
+
+def expected_config(check: Check) -> dict[str, Any]:
+    """The stored form of a check (what the versioned suite JSON must hold)."""
+    return {
+        "type": expectation_type(check.expectation),
+        "kwargs": check.kwargs,
+        "severity": check.severity,
+        "description": description(check),
+        "meta": {"severity": check.severity},
+    }
+
+
+def _gx_expectation(check: Check):
+    import great_expectations.expectations as gxe
+
+    cls = getattr(gxe, check.expectation)
+    return cls(
+        **check.kwargs,
+        severity=check.severity,
+        description=description(check),
+        meta={"severity": check.severity},
+    )
+
+
+def quiet_context(project_root: Path):
+    """A file context with progress bars off (they would flood the flow's logs)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="file", project_root_dir=str(project_root))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
+def write_project(project_root: Path) -> Path:
+    """(Re)create the GX project under project_root/gx from SUITES; returns the gx folder."""
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    gx_dir = project_root / "gx"
+    for part in VERSIONED_PARTS:  # start clean so a removed suite leaves no file behind
+        target = gx_dir / part
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    context = quiet_context(project_root)
+    context.variables.data_docs_sites = {
+        DOCS_SITE: {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(DOCS_SITE_DIR) + "/",
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+    }
+    context.variables.save()
+    datasource = context.data_sources.add_or_update_pandas(DATASOURCE)
+    for suite in SUITES:
+        asset = datasource.add_dataframe_asset(suite.name)
+        batch_definition = asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
+        gx_suite = context.suites.add(
+            gx.ExpectationSuite(
+                name=suite.name, expectations=[_gx_expectation(c) for c in suite.checks]
+            )
+        )
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=gx_suite)
+        )
+        context.checkpoints.add(
+            gx.Checkpoint(
+                name=suite.name,
+                validation_definitions=[definition],
+                actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DOCS_SITE])],
+                result_format=RESULT_FORMAT,
+            )
+        )
+    return gx_dir
+
+
+def working_context(workdir: Path):
+    """A fresh copy of the versioned context under workdir, opened as a file context."""
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    shutil.copytree(GX_DIR, workdir / "gx", ignore=shutil.ignore_patterns("uncommitted"))
+    return quiet_context(workdir)
+
+
+def main() -> int:
+    gx_dir = write_project(EXPECTATIONS_DIR)
+    print(f"wrote {len(SUITES)} suites to {gx_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""Helpers for tests in every folder (import as `tests.support`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+TEST_STATE = (
+    ROOT / "data" / "test-state"
+)  # gitignored; reused across sessions (faster server start)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 600):
+    """The real `aud-outcomes` command in a subprocess."""
+    return subprocess.run(
+        [str(VENV_BIN / "aud-outcomes"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        cwd=ROOT,
+    )

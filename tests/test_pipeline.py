@@ -1,0 +1,191 @@
+"""The nightly run end to end through the real CLI: generate -> run (Prefect flow against a real
+Prefect server) -> warehouse and site; then the ways a run must fail loudly and safely."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.warehouse import run_lock
+from tests.support import ROOT, run_cli
+
+pytestmark = pytest.mark.slow
+
+AS_OF = dt.date(2026, 10, 15)
+
+
+def _marts_snapshot(warehouse: Path) -> dict[str, list]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            t: con.execute(f"select * from marts.{t} order by all").fetchall()
+            for t in (
+                "participant_retention",
+                "retention_curve",
+                "participant_drinking_monthly",
+                "appointment_attendance_monthly",
+            )
+        }
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, prefect_api):
+    """One generated program, run once through `aud-outcomes run`."""
+    base = tmp_path_factory.mktemp("pipeline")
+    exports, warehouse, site = base / "exports", base / "warehouse.duckdb", base / "site"
+    gen = run_cli(
+        "generate",
+        "--out",
+        str(exports),
+        "--participants",
+        "300",
+        "--seed",
+        "5",
+        "--as-of",
+        AS_OF.isoformat(),
+    )
+    assert gen.returncode == 0, gen.stderr
+    env = {"AUD_DATA_DIR": str(base / "state")}
+    result = run_cli(
+        "run",
+        "--exports",
+        str(exports),
+        "--warehouse",
+        str(warehouse),
+        "--site",
+        str(site),
+        "--as-of",
+        AS_OF.isoformat(),
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {
+        "base": base,
+        "exports": exports,
+        "warehouse": warehouse,
+        "site": site,
+        "env": env,
+        "stdout": result.stdout,
+    }
+
+
+def test_run_publishes_marts_site_and_summary(published):
+    warehouse, site = published["warehouse"], published["site"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        started = con.execute("select count(*) from marts.participant_retention").fetchone()[0]
+        enrolled = con.execute("select count(*) from marts.participants").fetchone()[0]
+        deliveries = con.execute("select count(*) from quality.deliveries").fetchone()[0]
+        runs = con.execute("select count(distinct run_id) from quality.validation_runs").fetchone()
+    assert 0 < started < enrolled <= 300  # some never start; withdrawn ones are gone
+    assert deliveries == sum(1 for _ in published["exports"].rglob("*_*.*"))
+    assert runs[0] == 1
+    assert (site / "index.html").is_file()
+    assert (site / "validation" / "index.html").is_file()
+    assert (site / "dbt-docs" / "index.html").is_file()
+    assert "Run succeeded" in published["stdout"]
+    summary = warehouse.with_name(warehouse.name + ".last-run.md").read_text()
+    assert "Validation: passed" in summary
+
+
+def test_second_run_on_same_folder_changes_nothing(published):
+    before = _marts_snapshot(published["warehouse"])
+    result = run_cli(
+        "run",
+        "--exports",
+        str(published["exports"]),
+        "--warehouse",
+        str(published["warehouse"]),
+        "--site",
+        str(published["site"]),
+        "--as-of",
+        AS_OF.isoformat(),
+        env=published["env"],
+    )
+    assert result.returncode == 0, result.stderr
+    assert "0 new" in result.stdout
+    assert _marts_snapshot(published["warehouse"]) == before
+
+
+def test_second_run_is_refused_while_one_holds_the_warehouse(published):
+    with run_lock(published["warehouse"]):
+        result = run_cli(
+            "run",
+            "--exports",
+            str(published["exports"]),
+            "--warehouse",
+            str(published["warehouse"]),
+            "--site",
+            str(published["site"]),
+            env=published["env"],
+        )
+    assert result.returncode != 0
+    assert "another run" in result.stderr
+
+
+def test_stale_data_fails_loudly_and_keeps_last_good_site(published, tmp_path):
+    # A copy, so the other tests keep their warehouse and site.
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(published["warehouse"], warehouse)
+    site = tmp_path / "site"
+    shutil.copytree(published["site"], site, symlinks=False)
+    before = _marts_snapshot(warehouse)
+    pages_before = {p.name: p.read_bytes() for p in site.glob("*.html") if p.name != "index.html"}
+    stale = AS_OF + dt.timedelta(days=40)
+    result = run_cli(
+        "run",
+        "--exports",
+        str(published["exports"]),
+        "--warehouse",
+        str(warehouse),
+        "--site",
+        str(site),
+        "--as-of",
+        stale.isoformat(),
+        env=published["env"],
+    )
+    assert result.returncode == 1
+    assert "freshness" in (result.stdout + result.stderr).lower()
+    assert _marts_snapshot(warehouse) == before  # public marts untouched
+    index = (site / "index.html").read_text()
+    assert "freshness" in index.lower() and "validation/index.html" in index
+    for name, content in pages_before.items():
+        assert (site / name).read_bytes() == content, f"{name} changed after a failed run"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        runs = con.execute("select count(distinct run_id) from quality.validation_runs").fetchone()
+    assert runs[0] == 2  # the failed run is in the history too
+
+
+def test_failing_dbt_model_fails_the_run_and_keeps_the_site(published, tmp_path):
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        ROOT / "dbt_project",
+        project,
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"),
+    )
+    (project / "models" / "marts" / "broken_model.sql").write_text(
+        "select no_such_column from {{ ref('participants') }}\n"
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(published["warehouse"], warehouse)
+    site = tmp_path / "site"
+    shutil.copytree(published["site"], site)
+    before = _marts_snapshot(warehouse)
+    result = run_cli(
+        "run",
+        "--exports",
+        str(published["exports"]),
+        "--warehouse",
+        str(warehouse),
+        "--site",
+        str(site),
+        "--as-of",
+        AS_OF.isoformat(),
+        env={**published["env"], "AUD_DBT_PROJECT_DIR": str(project)},
+    )
+    assert result.returncode == 1
+    assert "broken_model" in result.stderr
+    assert _marts_snapshot(warehouse) == before
+    assert "dbt build failed" in (site / "index.html").read_text()
