@@ -32,6 +32,7 @@ def serve(settings: Settings) -> int:
         print(NO_SERVER, file=sys.stderr)
         return 2
 
+    from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
     from flows.pipeline import nightly_run
@@ -50,6 +51,8 @@ def serve(settings: Settings) -> int:
             # One run at a time: the warehouse has one writer (runs also take a lock file).
             global_limit=1,
             pause_on_shutdown=False,
+            # Runs import the installed package, whatever folder serve was started from.
+            entrypoint_type=EntrypointType.MODULE_PATH,
         )
     print("Stopped serving.")
     return 0

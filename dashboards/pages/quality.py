@@ -1,4 +1,4 @@
-"""Data quality: deliveries, rows loaded and quarantined, the quarantine summary, validation runs."""
+"""Data quality: deliveries, rows loaded and quarantined, quarantine summary, validation runs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Retention: Kaplan-Meier curves with numbers at risk, retention by cohort, the enrolment funnel."""
+"""Retention: Kaplan-Meier curves with numbers at risk, retention by cohort, enrolment funnel."""
 
 from __future__ import annotations
 

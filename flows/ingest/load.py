@@ -135,6 +135,7 @@ def ingest_exports(exports_dir: Path, warehouse: Path, settings: Settings) -> In
     deliveries = discover(Path(exports_dir))
     with connect(Path(warehouse)) as con:
         con.execute("SET TimeZone = 'UTC'")  # how Parquet TIMESTAMPTZ values render as text
+        con.execute("SET enable_progress_bar = false")
         ensure_schema(con)
         for delivery in deliveries:
             report.files_seen += 1

@@ -1,0 +1,158 @@
+"""The validation gate: run every suite's Checkpoint, build Data Docs, record the history.
+
+Called by the nightly flow after ingestion and `dbt build`. A failed critical expectation makes
+`success` False (the flow then keeps the last good marts and site); warnings publish with a note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from expectations.frames import read_frames
+from expectations.history import Outcome, record_run
+from expectations.project import DOCS_SITE_DIR, working_context
+from expectations.reports import SuiteRun, quarantine_page, read_quarantine, summary_page
+from expectations.suites import SUITES
+from expectations.thresholds import suite_parameters
+from flows.run_summary import ValidationResult
+from flows.settings import Settings
+from flows.warehouse import connect
+
+log = logging.getLogger(__name__)
+
+
+def docs_dir(settings: Settings) -> Path:
+    """Where the run's Data Docs are published for the site to copy (kept between runs)."""
+    return (settings.data_dir / "validation_docs").resolve()
+
+
+def context_dir(settings: Settings) -> Path:
+    return (settings.data_dir / "validation_context").resolve()
+
+
+def observed(result: dict[str, Any]) -> str | None:
+    """A short text of what GX measured: the observed value, or the unexpected-row count."""
+    if "observed_value" in result:
+        return json.dumps(result["observed_value"], default=str)
+    if "unexpected_count" in result:
+        count = result.get("unexpected_count") or 0
+        total = result.get("element_count") or 0
+        return f"{count} of {total} rows unexpected"
+    return None
+
+
+def outcome_of(suite: str, expectation_result: Any) -> Outcome:
+    config = expectation_result.expectation_config
+    severity = getattr(config.severity, "value", config.severity) or "critical"
+    text = (config.description or config.type).split("] ", 1)[-1]
+    column = config.kwargs.get("column") or config.kwargs.get("column_A")
+    value = observed(expectation_result.result or {})
+    info = expectation_result.exception_info or {}
+    if info.get("raised_exception"):
+        # GX's message names columns and metrics, not data values.
+        value = f"not evaluated: {str(info.get('exception_message', ''))[:200]}"
+    return Outcome(
+        suite=suite,
+        expectation=f"{text} ({column})" if column else text,
+        severity=str(severity),
+        success=bool(expectation_result.success),
+        observed_value=value,
+        expectation_type=config.type,
+    )
+
+
+def _run_checkpoints(
+    settings: Settings, frames: dict[str, Any], run_id: str, run_at: dt.datetime
+) -> tuple[list[SuiteRun], Path]:
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    workdir = context_dir(settings)
+    context = working_context(workdir)
+    parameters = suite_parameters(settings)
+    run_identifier = RunIdentifier(run_name=run_id, run_time=run_at)
+    site = workdir / "gx" / DOCS_SITE_DIR
+    runs = []
+    for suite in SUITES:
+        frame = frames[suite.name]
+        checkpoint = context.checkpoints.get(suite.name)
+        result = checkpoint.run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters=parameters,
+            run_id=run_identifier,
+        )
+        run = SuiteRun(name=suite.name, rows=len(frame))
+        for identifier, validation in result.run_results.items():
+            page = Path("validations", *identifier.to_tuple()).with_suffix(".html")
+            if (site / page).exists():
+                run.page = page.as_posix()
+            run.outcomes += [outcome_of(suite.name, r) for r in validation.results]
+        runs.append(run)
+    return runs, site
+
+
+def _publish_docs(site: Path, target: Path, pages: dict[str, str]) -> Path:
+    """Copy the Data Docs site to target with our pages, swapping folders so it is never half-built."""
+    staging = target.with_name(target.name + ".new")
+    old = target.with_name(target.name + ".old")
+    for leftover in (staging, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    shutil.copytree(site, staging)
+    # GX's index renders its list with a CDN script (empty offline): keep it under another name.
+    (staging / "index.html").rename(staging / "data_docs_index.html")
+    for name, text in pages.items():
+        (staging / name).write_text(text, encoding="utf-8")
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+    return target
+
+
+def validate(settings: Settings, new_delivery_ids: list[int], run_id: str) -> ValidationResult:
+    """Validate tonight's deliveries and the marts about to be published."""
+    started = time.perf_counter()
+    run_at = dt.datetime.now(dt.UTC)
+    as_of = settings.resolved_as_of()
+    with connect(settings.warehouse_path, read_only=True) as con:
+        schema, frames = read_frames(con, new_delivery_ids, as_of, settings.candidate_schema)
+        quarantine_tonight, quarantine_all = read_quarantine(con, new_delivery_ids)
+    read_seconds = time.perf_counter() - started
+
+    suites, site = _run_checkpoints(settings, frames, run_id, run_at)
+    outcomes = [o for s in suites for o in s.outcomes]
+    seconds = time.perf_counter() - started
+    pages = {
+        "index.html": summary_page(run_id, as_of, run_at, schema, suites, seconds),
+        "quarantine.html": quarantine_page(run_id, quarantine_tonight, quarantine_all),
+    }
+    published = _publish_docs(site, docs_dir(settings), pages)
+    record_run(settings.warehouse_path, run_id, run_at, as_of, outcomes)
+
+    result = ValidationResult(
+        run_id=run_id,
+        success=not any(o.severity == "critical" and not o.success for o in outcomes),
+        critical_failures=[o.label for o in outcomes if o.severity == "critical" and not o.success],
+        warnings=[o.label for o in outcomes if o.severity != "critical" and not o.success],
+        docs_dir=published,
+        evaluated=len(outcomes),
+    )
+    log.info(
+        "Validated %d expectation(s) in %d suite(s) in %.1f s (reading %.1f s): %d critical "
+        "failure(s), %d warning(s); Data Docs in %s",
+        len(outcomes),
+        len(suites),
+        time.perf_counter() - started,
+        read_seconds,
+        len(result.critical_failures),
+        len(result.warnings),
+        published,
+    )
+    return result
