@@ -7,6 +7,7 @@ download holds exactly the (suppressed) numbers on screen. Count columns are nam
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -53,12 +54,24 @@ def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 
         yaxis_title=y_title,
         font={"family": FONT, "size": 13, "color": "#222"},
         colorway=PALETTE,
-        template="plotly_white",
+        # Set by hand rather than template="plotly_white": the template costs ~0.15 s a figure.
+        template="none",
+        plot_bgcolor="white",
+        paper_bgcolor="white",
         height=height,
-        margin={"l": 70, "r": 30, "t": 90, "b": 60},
-        legend={"orientation": "h", "y": -0.2, "x": 0},
+        margin={"l": 80, "r": 30, "t": 100, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
         hoverlabel={"font": {"family": FONT}},
     )
+    grid = {
+        "gridcolor": "#e6eaee",
+        "zerolinecolor": "#c9d1d9",
+        "linecolor": "#c9d1d9",
+        "automargin": True,
+        "title_standoff": 12,
+    }
+    fig.update_xaxes(**grid)
+    fig.update_yaxes(**grid)
     return fig
 
 
@@ -99,14 +112,39 @@ def add_dropdown(fig: go.Figure, labels: Sequence[str], trace_groups: Sequence[S
     return fig
 
 
-def html_table(df: pd.DataFrame, caption: str = "") -> str:
-    head = "".join(f"<th>{_esc(c)}</th>" for c in df.columns)
+def pretty(label: str) -> str:
+    """A group label for an axis: "Care track: medication_only" -> "Medication only"."""
+    text = label.split(": ", 1)[-1].replace("_and_", " + ").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def mark_hidden(fig: go.Figure, categories: Sequence[str], values: pd.DataFrame, label: str):
+    """Write `label` (e.g. "n<11") at the foot of each bar group whose values are all hidden."""
+    for x, (_, row) in zip(categories, values.iterrows(), strict=True):
+        if row.isna().all():
+            fig.add_annotation(
+                x=x, y=0, text=label, showarrow=False, yanchor="bottom", font={"color": "#5b6773"}
+            )
+    return fig
+
+
+def html_table(df: pd.DataFrame, caption: str = "", headers: dict[str, str] | None = None) -> str:
+    headers = headers or {}
+    head = "".join(f"<th>{_esc(headers.get(c, _header(c)))}</th>" for c in df.columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{_esc(_fmt(v))}</td>" for v in row) + "</tr>"
         for row in df.itertuples(index=False)
     )
     cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
     return f'<table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _header(column: str) -> str:
+    """A CSV column name as a table header: n_at_risk_day_30 -> "Day 30", n_rows -> "rows"."""
+    match = re.fullmatch(r"n_at_risk_day_(\d+)", column)
+    if match:
+        return f"Day {match.group(1)}"
+    return re.sub(r"^n_", "", column).replace("_", " ")
 
 
 def _fmt(value: object) -> str:

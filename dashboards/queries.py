@@ -116,7 +116,8 @@ QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "coverage": (
         ("marts.checkin_coverage_monthly",),
-        """select month, participants_in_care, participant_days, reported_days, coverage
+        """select calendar_month as month, participants_in_care, participant_days, reported_days,
+                  coverage
            from marts.checkin_coverage_monthly order by month""",
     ),
     "deliveries": (

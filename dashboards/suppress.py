@@ -121,31 +121,56 @@ def _complement_for(
 def determined_cells(
     cells: Mapping[Hashable, int], constraints: Iterable[Constraint], hidden: set[Hashable]
 ) -> set[Hashable]:
-    """The hidden cells whose value follows from the shown cells and the constraints."""
-    cons = [c for c in constraints if c.total in cells and all(p in cells for p in c.parts)]
-    unknown = sorted(hidden, key=str)
-    if not unknown or not cons:
+    """The hidden cells whose value follows from the shown cells and the constraints.
+
+    Over the hidden cells as unknowns, each constraint is one linear equation; a hidden cell is
+    determined when every solution agrees on it, i.e. the null space of the system is zero in its
+    coordinate. Solved per connected group of equations, one SVD each, to stay fast.
+    """
+    unknown = [k for k in hidden if k in cells]
+    if not unknown:
         return set()
     index = {k: i for i, k in enumerate(unknown)}
-    rows = []
-    for c in cons:
-        row = np.zeros(len(unknown))
+    equations: list[dict[int, float]] = []
+    for c in constraints:
+        if c.total not in cells or not all(p in cells for p in c.parts):
+            continue
+        row: dict[int, float] = {}
         for m, sign in ((c.total, 1.0), *((p, -1.0) for p in c.parts)):
             if m in index:
-                row[index[m]] += sign
-        if row.any():
-            rows.append(row)
-    if not rows:
-        return set()
-    a = np.array(rows)
-    rank = np.linalg.matrix_rank(a)
-    out = set()
-    for k, i in index.items():
-        unit = np.zeros(len(unknown))
-        unit[i] = 1.0
-        # e_i in the row space of A <=> appending it does not raise the rank.
-        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
-            out.add(k)
+                row[index[m]] = row.get(index[m], 0.0) + sign
+        row = {i: v for i, v in row.items() if v}
+        if row:
+            equations.append(row)
+    parent = list(range(len(unknown)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for row in equations:
+        first, *rest = row
+        for i in rest:
+            parent[find(i)] = find(first)
+    groups: dict[int, list[dict[int, float]]] = {}
+    for row in equations:
+        groups.setdefault(find(next(iter(row))), []).append(row)
+    out: set[Hashable] = set()
+    for rows in groups.values():
+        cols = sorted({i for row in rows for i in row})
+        pos = {i: j for j, i in enumerate(cols)}
+        a = np.zeros((len(rows), len(cols)))
+        for r, row in enumerate(rows):
+            for i, v in row.items():
+                a[r, pos[i]] = v
+        _, sv, vt = np.linalg.svd(a)
+        rank = int((sv > 1e-9 * max(a.shape)).sum())
+        null = vt[rank:]
+        for i in cols:
+            if null.shape[0] == 0 or np.all(np.abs(null[:, pos[i]]) < 1e-9):
+                out.add(unknown[i])
     return out
 
 

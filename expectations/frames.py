@@ -3,7 +3,9 @@
 Only what is new tonight (the landing rows of the new deliveries) and what is about to be
 published (the marts) are read; cross-table rules are reduced to small DataFrames in SQL first.
 Participant ids are read only where a suite checks them, and never shown (result_format hides
-unexpected values).
+unexpected values). Numbers are cast to DOUBLE: GX's pandas range checks are vectorised only for
+int64/float64 columns and fall back to a Python loop per value for int32 or nullable types
+(7 s instead of 0.5 s on a million rows).
 """
 
 from __future__ import annotations
@@ -28,16 +30,18 @@ MART_TABLES = (
 # Derived columns per entity: date rules of the contract, as day differences.
 _DELIVERY_DERIVED = {
     "participants": (
-        "date_diff('day', _export_date, enrolled_on) AS enrolled_days_after_export",
-        "date_diff('day', enrolled_on, discharged_on) AS discharge_days_after_enrolment",
+        "date_diff('day', _export_date, enrolled_on)::DOUBLE AS enrolled_days_after_export",
+        "date_diff('day', enrolled_on, discharged_on)::DOUBLE AS discharge_days_after_enrolment",
     ),
-    "checkins": ("date_diff('day', _export_date, report_date) AS report_days_after_export",),
+    "checkins": (
+        "date_diff('day', _export_date, report_date)::DOUBLE AS report_days_after_export",
+    ),
     "appointments": (),
 }
 
 
 def marts_schema(con: duckdb.DuckDBPyConnection, candidate_schema: str) -> str:
-    """The schema about to be published: the run's candidate marts when dbt built them, else marts."""
+    """The schema about to be published: the candidate marts when dbt built them, else marts."""
     found = {
         row[0]
         for row in con.execute(
@@ -49,7 +53,13 @@ def marts_schema(con: duckdb.DuckDBPyConnection, candidate_schema: str) -> str:
 
 
 def delivery_rows(con: duckdb.DuckDBPyConnection, entity: str, ids: list[int]) -> pd.DataFrame:
-    columns = ", ".join([*ENTITIES[entity].column_names, *_DELIVERY_DERIVED[entity]])
+    columns = ", ".join(
+        [
+            f"{c.name}::DOUBLE AS {c.name}" if c.min_value is not None else c.name
+            for c in ENTITIES[entity].columns
+        ]
+        + list(_DELIVERY_DERIVED[entity])
+    )
     return con.execute(
         f"select {columns} from landing.{entity} where list_contains(?::BIGINT[], _delivery_id)",
         [ids],
@@ -74,10 +84,10 @@ def delivery_row_counts(con: duckdb.DuckDBPyConnection, ids: list[int]) -> pd.Da
             select entity, median(rows_loaded) as recent_median, count(*) as recent_deliveries
             from prior where rn <= $n group by entity
         )
-        select d.source_file, d.entity, d.status, d.rows_loaded, r.recent_median,
-               r.recent_deliveries,
+        select d.source_file, d.entity, d.status, d.rows_loaded::DOUBLE as rows_loaded,
+               r.recent_median::DOUBLE as recent_median,
                case when r.recent_deliveries >= $min_n and r.recent_median > 0
-                    then d.rows_loaded / r.recent_median end as ratio_to_recent_median
+                    then d.rows_loaded / r.recent_median end::DOUBLE as ratio_to_recent_median
         from quality.deliveries d left join recent r using (entity)
         where list_contains($ids::BIGINT[], d.delivery_id)
         order by d.delivery_id
@@ -87,14 +97,27 @@ def delivery_row_counts(con: duckdb.DuckDBPyConnection, ids: list[int]) -> pd.Da
 
 
 def participant_retention(con: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFrame:
+    """Per status, the row count, missing ids and the extremes of the checked quantities.
+
+    Reduced in DuckDB for the same reason as drinking_monthly (100,000 rows at program scale).
+    """
     return con.execute(
         f"""
-        select participant_id, status, days_retained, cohort_month,
-               date_diff('day', care_start_date, last_engaged_on) - days_retained
-                   as days_retained_mismatch,
-               case when dropped_out = (status = 'dropped_out') then 0 else 1 end
-                   as dropped_out_mismatch
-        from {schema}.participant_retention
+        with checked as (
+            select status, participant_id is null as missing_id, days_retained,
+                   date_diff('day', care_start_date, last_engaged_on) - days_retained
+                       as days_retained_mismatch,
+                   case when dropped_out = (status = 'dropped_out') then 0 else 1 end
+                       as dropped_out_mismatch
+            from {schema}.participant_retention
+        )
+        select status, count(*)::DOUBLE as rows,
+               count(*) filter (where missing_id)::DOUBLE as missing_participant_ids,
+               min(days_retained)::DOUBLE as days_retained_min,
+               min(days_retained_mismatch)::DOUBLE as days_retained_mismatch_min,
+               max(days_retained_mismatch)::DOUBLE as days_retained_mismatch_max,
+               max(dropped_out_mismatch)::DOUBLE as dropped_out_mismatch_max
+        from checked group by status order by status
         """
     ).df()
 
@@ -102,25 +125,48 @@ def participant_retention(con: duckdb.DuckDBPyConnection, schema: str) -> pd.Dat
 def retention_curve(con: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFrame:
     return con.execute(
         f"""
-        select cohort, day, at_risk, dropouts, censored, retention,
-               retention - lag(retention) over (partition by cohort order by day)
+        select cohort, day::DOUBLE as day, retention::DOUBLE as retention,
+               (retention - lag(retention) over (partition by cohort order by day))::DOUBLE
                    as retention_increase,
-               dropouts + censored - at_risk as at_risk_shortfall
+               (dropouts + censored - at_risk)::DOUBLE as at_risk_shortfall
         from {schema}.retention_curve
         """
     ).df()
 
 
+# Checked per-row quantities of participant_drinking_monthly: (name, SQL expression).
+DRINKING_MEASURES = (
+    ("treatment_month", "treatment_month"),
+    ("window_days", "window_days"),
+    ("pct_drink_free_observed", "pct_drink_free_observed"),
+    ("pct_drink_free_conservative", "pct_drink_free_conservative"),
+    ("pct_heavy_observed", "pct_heavy_observed"),
+    ("report_coverage", "report_coverage"),
+    ("drinks_per_drinking_day", "drinks_per_drinking_day"),
+    ("reported_days_over_window", "reported_days - window_days"),
+    ("unbalanced_reported_days", "reported_days - drink_free_days - drinking_days"),
+    ("heavy_days_over_drinking", "heavy_drinking_days - drinking_days"),
+)
+
+
 def drinking_monthly(con: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFrame:
+    """Per treatment month, the smallest and largest value of every checked quantity.
+
+    The table has about a million rows at program scale; GX's pandas engine copies the whole
+    frame for every metric (6 s here), while DuckDB reduces it in a fraction of a second. A value
+    range holds for every row exactly when it holds for the minimum and the maximum, so the
+    expectations on `<name>_min` / `<name>_max` are the row-level rules, with the extreme values
+    as GX's observed values.
+    """
+    aggregates = ",\n".join(
+        f"min(({expr})::DOUBLE) as {name}_min, max(({expr})::DOUBLE) as {name}_max"
+        for name, expr in DRINKING_MEASURES
+    )
     return con.execute(
         f"""
-        select treatment_month, window_days,
-               pct_drink_free_observed, pct_drink_free_conservative, pct_heavy_observed,
-               report_coverage, drinks_per_drinking_day,
-               reported_days - window_days as reported_days_over_window,
-               reported_days - drink_free_days - drinking_days as unbalanced_reported_days,
-               heavy_drinking_days - drinking_days as heavy_days_over_drinking
+        select treatment_month as month_group, count(*)::DOUBLE as rows, {aggregates}
         from {schema}.participant_drinking_monthly
+        group by treatment_month order by treatment_month
         """
     ).df()
 
@@ -128,9 +174,9 @@ def drinking_monthly(con: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFram
 def attendance_monthly(con: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFrame:
     return con.execute(
         f"""
-        select month, appointment_type, attendance_rate,
-               scheduled - attended - noshow - cancelled - unresolved as unaccounted,
-               cancelled_by_patient - cancelled as patient_cancellations_over_cancelled
+        select month, appointment_type, attendance_rate::DOUBLE as attendance_rate,
+               (scheduled - attended - noshow - cancelled - unresolved)::DOUBLE as unaccounted,
+               (cancelled_by_patient - cancelled)::DOUBLE as patient_cancellations_over_cancelled
         from {schema}.appointment_attendance_monthly
         """
     ).df()
@@ -156,15 +202,15 @@ def reconciliation(con: duckdb.DuckDBPyConnection, schema: str, as_of: dt.date) 
             from {schema}.appointment_attendance_monthly
         )
         select
-            (select count(*) from started s anti join retained r using (participant_id))
+            (select count(*) from started s anti join retained r using (participant_id))::DOUBLE
                 as started_missing_from_retention,
-            (select count(*) from retained r anti join started s using (participant_id))
+            (select count(*) from retained r anti join started s using (participant_id))::DOUBLE
                 as retention_rows_not_started,
-            (select coalesce(sum(n - 1), 0) from retained where n > 1)
+            (select coalesce(sum(n - 1), 0) from retained where n > 1)::DOUBLE
                 as duplicate_retention_rows,
-            (select mart.scheduled - appts.scheduled from mart, appts)
+            (select mart.scheduled - appts.scheduled from mart, appts)::DOUBLE
                 as scheduled_total_difference,
-            (select mart.attended - appts.attended from mart, appts)
+            (select mart.attended - appts.attended from mart, appts)::DOUBLE
                 as attended_total_difference
         """,
         {"as_of": as_of},
@@ -176,7 +222,8 @@ def checkin_freshness(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.Data
     return con.execute(
         """
         select max(report_date) as newest_report_date,
-               date_diff('day', max(report_date), $as_of::DATE) as days_since_newest_report
+               date_diff('day', max(report_date), $as_of::DATE)::DOUBLE
+                   as days_since_newest_report
         from landing.checkins where report_date <= $as_of::DATE
         """,
         {"as_of": as_of},

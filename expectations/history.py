@@ -44,7 +44,7 @@ class Outcome:
 def record_run(
     warehouse: Path, run_id: str, run_at: dt.datetime, as_of: dt.date, outcomes: list[Outcome]
 ) -> int:
-    """Append the run's outcomes (replacing rows of the same run_id, so a retried run counts once)."""
+    """Append the run's outcomes; rows of the same run_id are replaced (a retry counts once)."""
     frame = pd.DataFrame(
         [{c: getattr(o, c) for c in COLUMNS} for o in outcomes], columns=list(COLUMNS)
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,16 @@ DOCS_SITE = "local_site"
 DOCS_SITE_DIR = Path("uncommitted") / "data_docs" / DOCS_SITE
 # No unexpected values in results or Data Docs: they could be participant ids or answers.
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+# GX inlines this file into every Data Docs page. Offline the CDN icon font is missing and the
+# per-expectation status icons are empty, so the status is spelled out instead.
+CUSTOM_CSS_PATH = Path("plugins") / "custom_data_docs" / "styles" / "data_docs_custom_styles.css"
+CUSTOM_CSS = """/* written by expectations/project.py */
+i.fas.fa-check-circle.text-success::before { content: "passed"; color: #060; }
+i.fas.fa-times.text-danger::before { content: "FAILED"; color: #a00; }
+i.fas.fa-check-circle.text-success::before, i.fas.fa-times.text-danger::before {
+  font-family: system-ui, sans-serif; font-style: normal; font-weight: bold;
+}
+"""
 VERSIONED_PARTS = (
     "great_expectations.yml",
     "expectations",
@@ -84,7 +95,6 @@ def quiet_context(project_root: Path):
 def write_project(project_root: Path) -> Path:
     """(Re)create the GX project under project_root/gx from SUITES; returns the gx folder."""
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     gx_dir = project_root / "gx"
     for part in VERSIONED_PARTS:  # start clean so a removed suite leaves no file behind
@@ -103,9 +113,14 @@ def write_project(project_root: Path) -> Path:
                 "base_directory": str(DOCS_SITE_DIR) + "/",
             },
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            # Validation result pages only: suite pages doubled the build time and repeat
+            # what each result page shows.
+            "site_section_builders": {"expectations": "0", "profiling": "0"},
         }
     }
     context.variables.save()
+    (gx_dir / CUSTOM_CSS_PATH).parent.mkdir(parents=True, exist_ok=True)
+    (gx_dir / CUSTOM_CSS_PATH).write_text(CUSTOM_CSS, encoding="utf-8")
     datasource = context.data_sources.add_or_update_pandas(DATASOURCE)
     for suite in SUITES:
         asset = datasource.add_dataframe_asset(suite.name)
@@ -122,11 +137,33 @@ def write_project(project_root: Path) -> Path:
             gx.Checkpoint(
                 name=suite.name,
                 validation_definitions=[definition],
-                actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DOCS_SITE])],
+                actions=[],
                 result_format=RESULT_FORMAT,
             )
         )
+    _stabilise_ids(gx_dir)
     return gx_dir
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _stabilise_ids(gx_dir: Path) -> None:
+    """Replace GX's random ids by ids derived from their order, the same in every regeneration,
+    so regenerating an unchanged suite leaves the versioned files unchanged."""
+    files = sorted(
+        p
+        for part in VERSIONED_PARTS
+        for p in ([gx_dir / part] if (gx_dir / part).is_file() else (gx_dir / part).rglob("*"))
+        if p.is_file()
+    )
+    mapping: dict[str, str] = {}
+    for path in files:
+        for found in _UUID.findall(path.read_text(encoding="utf-8")):
+            mapping.setdefault(found, str(uuid.uuid5(uuid.NAMESPACE_URL, f"aud-gx/{len(mapping)}")))
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(_UUID.sub(lambda m: mapping[m.group(0)], text), encoding="utf-8")
 
 
 def working_context(workdir: Path):

@@ -82,7 +82,9 @@ def summary_page(
             + "</ul></div>"
         )
     else:
-        banner = '<div class="banner ok"><strong>Validation passed:</strong> every check held.</div>'
+        banner = (
+            '<div class="banner ok"><strong>Validation passed:</strong> every check held.</div>'
+        )
     suite_rows = []
     for s in suites:
         failed_c = sum(1 for o in s.outcomes if not o.success and o.severity == "critical")
@@ -92,7 +94,13 @@ def summary_page(
             [link, _esc(s.rows), _esc(len(s.outcomes)), _esc(failed_c), _esc(failed_w)]
         )
     check_rows = [
-        [_esc(o.suite), _esc(o.expectation), _esc(o.severity), _result_cell(o), _esc(o.observed_value)]
+        [
+            _esc(o.suite),
+            _esc(o.expectation),
+            _esc(o.severity),
+            _result_cell(o),
+            _esc(o.observed_value),
+        ]
         for o in outcomes
     ]
     body = (
@@ -104,7 +112,13 @@ def summary_page(
         '<a href="data_docs_index.html">Great Expectations Data Docs index</a></p>'
         "<h2>Suites</h2>"
         + _table(
-            ["suite (Data Docs page)", "rows validated", "expectations", "critical failed", "warnings"],
+            [
+                "suite (Data Docs page)",
+                "rows validated",
+                "expectations",
+                "critical failed",
+                "warnings",
+            ],
             suite_rows,
         )
         + "<h2>Every expectation</h2>"
@@ -147,8 +161,13 @@ def quarantine_page(run_id: str, tonight: pd.DataFrame, to_date: pd.DataFrame) -
         if frame.empty:
             return "<p>Nothing quarantined.</p>"
         rows = [
-            [_esc(r.source_file), _esc(r.column_name or "(whole row or file)"), _esc(r.reason),
-             _esc(r.rows), _esc(r.files)]
+            [
+                _esc(r.source_file),
+                _esc(r.column_name or "(whole row or file)"),
+                _esc(r.reason),
+                _esc(r.rows),
+                _esc(r.files),
+            ]
             for r in frame.itertuples(index=False)
         ]
         return _table(["file", "column", "reason", "rows quarantined", "file quarantined"], rows)
@@ -158,7 +177,9 @@ def quarantine_page(run_id: str, tonight: pd.DataFrame, to_date: pd.DataFrame) -
         '<p><a href="index.html">Back to the validation summary</a></p>'
         "<p>Counts by file, column and reason (no values are shown). Quarantined rows stay in "
         "<code>quality.quarantine</code> for the quality team; the source system can re-send.</p>"
-        "<h2>Tonight's deliveries</h2>" + table(tonight)
-        + "<h2>All deliveries to date</h2>" + table(to_date)
+        "<h2>Tonight's deliveries</h2>"
+        + table(tonight)
+        + "<h2>All deliveries to date</h2>"
+        + table(to_date)
     )
     return _page(f"Quarantine {run_id}", body)

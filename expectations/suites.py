@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from flows.contract import APPOINTMENTS, CHECKINS, PARTICIPANTS, Entity
+from flows.contract import APPOINTMENT_TYPES, APPOINTMENTS, CHECKINS, PARTICIPANTS, Entity
 
 Severity = Literal["critical", "warning"]
 MONTH_PATTERN = r"^\d{4}-\d{2}$"
@@ -118,9 +118,7 @@ NEW_PARTICIPANTS = _delivery_suite(
         _between(
             "enrolled_days_after_export", "enrolment not dated after the export date", None, 0
         ),
-        _between(
-            "discharge_days_after_enrolment", "discharge not dated before enrolment", 0, None
-        ),
+        _between("discharge_days_after_enrolment", "discharge not dated before enrolment", 0, None),
     ),
 )
 
@@ -152,28 +150,6 @@ NEW_DELIVERY_ROW_COUNTS = Suite(
     ),
 )
 
-MARTS_PARTICIPANT_RETENTION = Suite(
-    "marts_participant_retention",
-    (
-        _not_null("participant_id", "participant key is filled in"),
-        Check(
-            "ExpectColumnValuesToBeInSet",
-            {"column": "status", "value_set": list(RETENTION_STATUSES)},
-            "critical",
-            "retention status is a known status",
-        ),
-        _between("days_retained", "days retained not negative", 0, None),
-        _zero("days_retained_mismatch", "days_retained = last_engaged_on - care_start_date"),
-        _zero("dropped_out_mismatch", "dropped_out exactly when status is dropped_out"),
-        Check(
-            "ExpectColumnValuesToMatchRegex",
-            {"column": "cohort_month", "regex": MONTH_PATTERN},
-            "critical",
-            "cohort month is YYYY-MM",
-        ),
-    ),
-)
-
 MARTS_RETENTION_CURVE = Suite(
     "marts_retention_curve",
     (
@@ -190,6 +166,50 @@ MARTS_RETENTION_CURVE = Suite(
     ),
 )
 
+
+def _min(column: str, text: str, value: Any, severity: Severity = "critical") -> Check:
+    return Check(
+        "ExpectColumnMinToBeBetween", {"column": column, "min_value": value}, severity, text
+    )
+
+
+def _max(column: str, text: str, value: Any, severity: Severity = "critical") -> Check:
+    return Check(
+        "ExpectColumnMaxToBeBetween", {"column": column, "max_value": value}, severity, text
+    )
+
+
+def _range(name: str, text: str, low: Any, high: Any) -> tuple[Check, ...]:
+    """A row-level range on the per-month minimum and maximum columns (see frames.py)."""
+    checks = []
+    if low is not None:
+        checks.append(_min(f"{name}_min", f"{text}: no value below {_show(low)}", low))
+    if high is not None:
+        checks.append(_max(f"{name}_max", f"{text}: no value above {_show(high)}", high))
+    return tuple(checks)
+
+
+def _show(value: Any) -> str:
+    return value["$PARAMETER"] if isinstance(value, dict) else str(value)
+
+
+MARTS_PARTICIPANT_RETENTION = Suite(
+    "marts_participant_retention",
+    (
+        _not_null("status", "retention status is filled in"),
+        Check(
+            "ExpectColumnValuesToBeInSet",
+            {"column": "status", "value_set": list(RETENTION_STATUSES)},
+            "critical",
+            "retention status is a known status",
+        ),
+        _max("missing_participant_ids", "participant key is filled in", 0),
+        *_range("days_retained", "days retained", 0, None),
+        *_range("days_retained_mismatch", "days_retained - (last_engaged_on - care_start)", 0, 0),
+        *_range("dropped_out_mismatch", "dropped_out differs from status = dropped_out", None, 0),
+    ),
+)
+
 _FRACTIONS = (
     "pct_drink_free_observed",
     "pct_drink_free_conservative",
@@ -200,13 +220,13 @@ _FRACTIONS = (
 MARTS_DRINKING_MONTHLY = Suite(
     "marts_participant_drinking_monthly",
     (
-        _between("treatment_month", "treatment month 0..outcome_months", 0, _param("outcome_months")),
-        _between("window_days", "window of 1..30 days", 1, 30),
-        *(_between(col, "fraction within 0..1", 0, 1) for col in _FRACTIONS),
-        _between("reported_days_over_window", "reported days not above window days", None, 0),
-        _zero("unbalanced_reported_days", "drink-free + drinking days = reported days"),
-        _between("heavy_days_over_drinking", "heavy drinking days not above drinking days", None, 0),
-        _between("drinks_per_drinking_day", "drinks per drinking day at least 1", 1, None),
+        *_range("treatment_month", "treatment month", 0, _param("outcome_months")),
+        *_range("window_days", "window days", 1, 30),
+        *(c for col in _FRACTIONS for c in _range(col, f"fraction {col}", 0, 1)),
+        *_range("reported_days_over_window", "reported days minus window days", None, 0),
+        *_range("unbalanced_reported_days", "reported - drink-free - drinking days", 0, 0),
+        *_range("heavy_days_over_drinking", "heavy drinking days minus drinking days", None, 0),
+        *_range("drinks_per_drinking_day", "drinks per drinking day", 1, None),
     ),
 )
 
@@ -221,12 +241,14 @@ MARTS_ATTENDANCE_MONTHLY = Suite(
         ),
         Check(
             "ExpectColumnValuesToBeInSet",
-            {"column": "appointment_type", "value_set": list(APPOINTMENTS.column("appointment_type").allowed or ())},
+            {"column": "appointment_type", "value_set": list(APPOINTMENT_TYPES)},
             "critical",
             "appointment type is a contract type",
         ),
         _between("attendance_rate", "attendance rate within 0..1", 0, 1),
-        _between("unaccounted", "attended + noshow + cancelled + unresolved not above scheduled", 0, None),
+        _between(
+            "unaccounted", "attended + noshow + cancelled + unresolved within scheduled", 0, None
+        ),
         _between(
             "patient_cancellations_over_cancelled",
             "cancellations by patient not above cancellations",
@@ -251,11 +273,15 @@ CHECKIN_FRESHNESS = Suite(
     "checkin_freshness",
     (
         _not_null("days_since_newest_report", "some check-in is reported up to the as-of date"),
-        _between(
-            "days_since_newest_report",
+        Check(
+            "ExpectColumnMaxToBeBetween",
+            {
+                "column": "days_since_newest_report",
+                "min_value": 0,
+                "max_value": _param("freshness_days"),
+            },
+            "critical",
             "newest check-in report date within freshness_days of the as-of date",
-            0,
-            _param("freshness_days"),
         ),
     ),
 )

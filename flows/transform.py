@@ -82,7 +82,7 @@ def _failure_message(result: object) -> str:
 
 
 def run_dbt(settings: Settings, args: list[str]) -> None:
-    """Run one dbt command (e.g. ``["build"]``) in-process; raise DbtBuildError if any node fails."""
+    """Run one dbt command (e.g. ``["build"]``) in-process; DbtBuildError if any node fails."""
     from dbt.cli.main import dbtRunner  # imported here: it costs about 2 s
 
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)

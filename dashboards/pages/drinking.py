@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.charts import Chart, Page, add_dropdown, empty, style
+from dashboards.charts import Chart, Page, add_dropdown, empty, mark_hidden, pretty, style
 from dashboards.pages import Context
 from dashboards.suppress import show_rate, suppress_frame
 
@@ -69,7 +69,7 @@ def monthly_shown(ctx: Context) -> pd.DataFrame:
 def by_month_chart(ctx: Context, shown: pd.DataFrame, kind: str) -> Chart:
     if kind == "dfd":
         slug, title = "drink-free-days-by-month", "Drink-free days per 30, by treatment month"
-        y_title = "Drink-free days per 30 days (mean)"
+        y_title = "Drink-free days per 30 (mean)"
         series = {
             "drink_free_days_per_30_observed": "Observed (reported days)",
             "drink_free_days_per_30_conservative": "Conservative (missing = not drink-free)",
@@ -83,7 +83,7 @@ def by_month_chart(ctx: Context, shown: pd.DataFrame, kind: str) -> Chart:
         anchor = "drink-free"
     else:
         slug, title = "heavy-days-by-month", "Heavy drinking days per 30, by treatment month"
-        y_title = "Heavy drinking days per 30 days (mean)"
+        y_title = "Heavy days per 30 (mean)"
         series = {"heavy_days_per_30_observed": "Observed (reported days)"}
         definition = (
             "Mean over participants of heavy drinking days (4 or more drinks for women and "
@@ -129,7 +129,7 @@ def by_month_chart(ctx: Context, shown: pd.DataFrame, kind: str) -> Chart:
 
 def baseline_month3(ctx: Context) -> Chart:
     slug, title = "baseline-vs-month-3", "Drink-free days per 30: baseline against month 3"
-    x_title, y_title = "Group", "Drink-free days per 30 days (mean, observed)"
+    x_title, y_title = "Group", "Drink-free days per 30 (mean)"
     definition = (
         "For participants who reported at least one day both in the 30 days before care start "
         "and in treatment month 3 (days 60 to 89): mean drink-free days per 30 reported days in "
@@ -150,7 +150,7 @@ def baseline_month3(ctx: Context) -> Chart:
     for col, label in (("baseline_dfd_per_30", "Baseline"), ("month3_dfd_per_30", "Month 3")):
         fig.add_trace(
             go.Bar(
-                x=shown["group"],
+                x=[pretty(g) for g in shown["group"]],
                 y=shown[col],
                 name=label,
                 customdata=shown[["n_participants"]].astype(str),
@@ -161,6 +161,8 @@ def baseline_month3(ctx: Context) -> Chart:
             )
         )
     fig.update_layout(barmode="group")
+    cols = ["baseline_dfd_per_30", "month3_dfd_per_30"]
+    mark_hidden(fig, [pretty(g) for g in shown["group"]], shown[cols], f"n<{ctx.min_cell}")
     style(fig, title, x_title, y_title)
     return Chart(slug, title, fig, shown, definition, "drink-free", "participant_drinking_monthly")
 
@@ -168,7 +170,7 @@ def baseline_month3(ctx: Context) -> Chart:
 def rates_chart(ctx: Context, kind: str) -> Chart:
     if kind == "nhdd":
         slug, title = "no-heavy-drinking-responders", "No heavy drinking days in months 2-3"
-        y_title = "Responders (share of eligible)"
+        y_title = "Responders / eligible"
         rates = {"nhdd": "No heavy drinking days, months 2-3"}
         definition = (
             "Share of participants whose month 3 has ended who had no heavy drinking day in "
@@ -178,7 +180,7 @@ def rates_chart(ctx: Context, kind: str) -> Chart:
         anchor = "nhdd"
     else:
         slug, title = "who-risk-level-reduction", "WHO risk drinking level reductions"
-        y_title = "Participants reducing (share of eligible)"
+        y_title = "Share of eligible"
         rates = {"risk1": "At least 1 level lower", "risk2": "At least 2 levels lower"}
         definition = (
             "Share of participants whose WHO risk level (from grams of alcohol per day) in the "
@@ -203,7 +205,7 @@ def rates_chart(ctx: Context, kind: str) -> Chart:
     for key, label in rates.items():
         fig.add_trace(
             go.Bar(
-                x=shown["group"],
+                x=[pretty(g) for g in shown["group"]],
                 y=shown[f"{key}_rate"],
                 name=label,
                 customdata=shown[[f"n_{key}_eligible"]].astype(str),
@@ -213,9 +215,69 @@ def rates_chart(ctx: Context, kind: str) -> Chart:
             )
         )
     fig.update_layout(barmode="group")
+    cols = [f"{key}_rate" for key in rates]
+    mark_hidden(fig, [pretty(g) for g in shown["group"]], shown[cols], f"n<{ctx.min_cell}")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     style(fig, title, x_title, y_title)
     return Chart(slug, title, fig, shown, definition, anchor, "program_outcomes")
+
+
+RISK_LEVELS = ("abstinent", "low", "medium", "high", "very high")
+
+
+def risk_shift_chart(ctx: Context) -> Chart:
+    slug, title = "who-risk-level-shift", "WHO risk level: baseline against last completed month"
+    x_title, y_title = "Risk level in the last completed treatment month", "Risk level at baseline"
+    definition = (
+        "Participants by WHO risk drinking level at baseline (rows) and in their last completed "
+        "treatment month (columns), with totals. Cells below the diagonal moved to a lower level."
+    )
+    df = ctx.data.get("risk_shift")
+    if df.empty:
+        fig = empty(title, x_title, y_title, "No participant has a completed month yet")
+        return Chart(slug, title, fig, df, definition, "who-risk")
+    levels = range(len(RISK_LEVELS))
+    cols = [f"n_last_{RISK_LEVELS[k].replace(' ', '_')}" for k in levels]
+    rows = []
+    for b in [*levels, "all"]:
+        sel = df if b == "all" else df[df["baseline_risk_level"] == b]
+        row: dict[str, object] = {"baseline_level": b if b == "all" else RISK_LEVELS[b]}
+        for k, col in zip(levels, cols, strict=True):
+            row[col] = int(sel.loc[sel["last_elapsed_risk_level"] == k, "participants"].sum())
+        row["n_total"] = sum(row[c] for c in cols)
+        rows.append(row)
+    shown = suppress_frame(
+        pd.DataFrame(rows),
+        [*cols, "n_total"],
+        ctx.min_cell,
+        row_lines=[("n_total", tuple(cols))],
+        partitions=[("baseline_level", "all", list(RISK_LEVELS))],
+    )
+    # Rows and columns as drawn: the levels, then the totals (written, not coloured).
+    labels_y = [*RISK_LEVELS, "all"]
+    labels_x = [*RISK_LEVELS, "total"]
+    text = [[str(v) for v in shown.loc[i, [*cols, "n_total"]]] for i in range(len(shown))]
+    z = [
+        [None if r == len(RISK_LEVELS) or c == len(RISK_LEVELS) or isinstance(v, str) else v
+         for c, v in enumerate(shown.loc[r, [*cols, "n_total"]])]
+        for r in range(len(shown))
+    ]  # fmt: skip
+    fig = go.Figure(
+        go.Heatmap(
+            x=labels_x,
+            y=labels_y,
+            z=z,
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Blues",
+            colorbar={"title": "Participants"},
+            hovertemplate="Baseline %{y}, last month %{x}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category")
+    style(fig, title, x_title, y_title)
+    return Chart(slug, title, fig, shown, definition, "who-risk", "participant_outcomes")
 
 
 def build(ctx: Context) -> Page:
@@ -232,5 +294,6 @@ def build(ctx: Context) -> Page:
         baseline_month3(ctx),
         rates_chart(ctx, "nhdd"),
         rates_chart(ctx, "risk"),
+        risk_shift_chart(ctx),
     ]
     return page

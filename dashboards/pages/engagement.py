@@ -127,7 +127,7 @@ def outcomes_chart(ctx: Context, shown: pd.DataFrame) -> Chart:
 
 def coverage_chart(ctx: Context) -> Chart:
     slug, title = "checkin-coverage", "Check-in coverage by month"
-    x_title, y_title = "Calendar month", "Days with a drinking answer / days in care"
+    x_title, y_title = "Calendar month", "Days answered / days in care"
     definition = (
         "Of the days participants were in care (started, not discharged) in each month, the share "
         "with a check-in that answered the drinking question."
@@ -161,7 +161,7 @@ def coverage_chart(ctx: Context) -> Chart:
 def medication_craving_chart(ctx: Context, kind: str) -> Chart:
     if kind == "medication":
         slug, title = "medication-use", "Self-reported medication use by treatment month"
-        y_title = "Days medication taken / days answered (mean)"
+        y_title = "Share of answered days (mean)"
         value, n_col = "mean_medication_rate", "participants_medication_reported"
         definition = (
             "Mean over participants of the share of answered days on which they reported taking "

@@ -84,7 +84,9 @@ def headlines(ctx: Context) -> str:
         base = show_rate(float(row["baseline_dfd30"].iloc[0]), n_pair, m)
         m3 = show_rate(float(row["month3_dfd30"].iloc[0]), n_pair, m)
         dfd = "–" if m3 is None or base is None else f"{m3:.1f} vs {base:.1f}"
-        note = f"drink-free days per 30 in month 3 against baseline ({show_count(n_pair, m)} paired)"
+        note = (
+            f"drink-free days per 30 in month 3 against baseline ({show_count(n_pair, m)} paired)"
+        )
     cards.append(headline("Drink-free days", dfd, note, "drinking.html"))
     rate, month = attendance_last_month(ctx)
     cards.append(
@@ -116,7 +118,16 @@ def freshness(ctx: Context) -> str:
 def validation_status(ctx: Context) -> str:
     v = ctx.run.validation
     if v is None:
-        return "<p>No validation result for this run.</p>"
+        history = ctx.data.get("validation_runs")
+        if history.empty:
+            return "<p>No validation result yet.</p>"
+        last = history.iloc[-1]
+        ok = int(last["critical_failed"]) == 0
+        state = '<span class="ok">passed</span>' if ok else '<span class="bad">failed</span>'
+        return (
+            f"<p>Last recorded validation ({pd.Timestamp(last['run_at']):%Y-%m-%d %H:%M}): "
+            f'{state}. <a href="quality.html#validation">Validation history</a></p>'
+        )
     if v.success:
         text = f'<span class="ok">All critical checks passed</span> ({v.evaluated} evaluated'
         text += f", {len(v.warnings)} warning(s))." if v.warnings else ")."

@@ -29,18 +29,27 @@ def km_shown(curve: pd.DataFrame, min_cell: int) -> pd.DataFrame:
 
 
 def at_risk_table(curve: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """Numbers still at risk at fixed days: the at_risk of the first curve row on or after t."""
+    """Numbers still at risk at fixed days: the at_risk of the first curve row on or after t.
+
+    The "all" row is the sum of the other groups, so a small group could be worked back out from
+    it: complementary suppression over that partition, day by day.
+    """
     rows = []
     for grp, g in curve.groupby("grp", sort=True):
         g = g.sort_values("day")
         row: dict[str, object] = {"group": grp}
         for t in AT_RISK_DAYS:
             later = g[g["day"] >= t]
-            row[f"n_at_risk_day_{t}"] = show_count(
-                int(later["at_risk"].iloc[0]) if len(later) else 0, min_cell
-            )
+            row[f"n_at_risk_day_{t}"] = int(later["at_risk"].iloc[0]) if len(later) else 0
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    others = [g for g in table["group"] if g != "all"]
+    return suppress_frame(
+        table,
+        [f"n_at_risk_day_{t}" for t in AT_RISK_DAYS],
+        min_cell,
+        partitions=[("group", "all", others)],
+    )
 
 
 def km_chart(ctx: Context, query: str, slug: str, title: str, label: str, model: str) -> Chart:
@@ -51,7 +60,8 @@ def km_chart(ctx: Context, query: str, slug: str, title: str, label: str, model:
     x_title, y_title = "Days since care start", "Still in care (Kaplan-Meier)"
     definition = (
         "Share of participants still in their first episode of care t days after care start "
-        "(a gap of more than 30 days without an attended appointment or check-in ends it); "
+        f"(a gap of more than {ctx.settings.retention_gap_days} days without an attended "
+        "appointment or check-in ends it); "
         "completed, transferred and still-in-care participants are censored. Each curve stops "
         f"where fewer than {ctx.min_cell} participants remain at risk."
     )
@@ -97,9 +107,12 @@ def retention_heatmap(ctx: Context) -> Chart:
     slug = "retention-by-cohort"
     x_title, y_title = "Days since care start", "Cohort (month of care start)"
     definition = (
-        "Share of participants whose retention at that day is already known who stayed in care at "
-        "least that many days. Participants still in care who have not reached the day yet are "
-        f"left out. Cells with fewer than {ctx.min_cell} known participants are not shown."
+        "Share of a cohort's participants who stayed in care at least 30, 90 or 180 days, among "
+        "those whose outcome at that day is known. Shown only once every participant of the "
+        "cohort could have been followed that long plus the "
+        f"{ctx.settings.retention_gap_days}-day gap that confirms a dropout "
+        f"(before that, early dropouts weigh too much), and over {ctx.min_cell} or more known "
+        "participants."
     )
     df = ctx.data.get("retention_heat")
     if df.empty:
@@ -117,12 +130,22 @@ def retention_heatmap(ctx: Context) -> Chart:
         partitions=[("care_track", "all", tracks)],
         within=["cohort_month"],
     )
+    # A cohort is mature for h days once its last care start is h days past, plus the gap that
+    # confirms a dropout (before that, early dropouts are known and late stayers are not).
+    cohort_end = pd.to_datetime(df["cohort_month"] + "-01") + pd.offsets.MonthEnd(0)
+    as_of = pd.Timestamp(ctx.run.as_of)
+    gap = ctx.settings.retention_gap_days
     for h in HORIZONS:
+        mature = (cohort_end + pd.Timedelta(days=h + gap)) <= as_of
         shown[f"retained_{h}d"] = [
-            None if r is None else round(r, 4)
-            for r in (
-                show_rate(ret / known if known else None, known, ctx.min_cell)
-                for ret, known in zip(base[f"ret_{h}"], base[f"known_{h}"], strict=True)
+            None if r is None or not ok else round(r, 4)
+            for r, ok in zip(
+                (
+                    show_rate(ret / known if known else None, known, ctx.min_cell)
+                    for ret, known in zip(df[f"ret_{h}"], df[f"known_{h}"], strict=True)
+                ),
+                mature,
+                strict=True,
             )
         ]
     shown = shown[["care_track", "cohort_month", *counts, *(f"retained_{h}d" for h in HORIZONS)]]
@@ -133,7 +156,9 @@ def retention_heatmap(ctx: Context) -> Chart:
         z = [[g.iloc[r][f"retained_{h}d"] for h in HORIZONS] for r in range(len(g))]
         text = [
             [
-                "–" if g.iloc[r][f"retained_{h}d"] is None else f"{g.iloc[r][f'retained_{h}d']:.0%}"
+                "–"
+                if pd.isna(g.iloc[r][f"retained_{h}d"])
+                else f"{g.iloc[r][f'retained_{h}d']:.0%}"
                 for h in HORIZONS
             ]
             for r in range(len(g))
@@ -213,11 +238,12 @@ def funnel_chart(ctx: Context) -> Chart:
         row = shown[shown["care_track"] == track].iloc[0]
         values = numeric(pd.Series([row[c] for c in stages], dtype=object))
         fig.add_trace(
-            go.Funnel(
+            go.Bar(
                 y=list(stages.values()),
                 x=values,
+                orientation="h",
                 text=[str(row[c]) for c in stages],
-                textinfo="text",
+                textposition="auto",
                 name="All care tracks" if track == "all" else track,
                 hovertemplate="%{y}: %{text}<extra></extra>",
             )
@@ -228,6 +254,7 @@ def funnel_chart(ctx: Context) -> Chart:
         [[i] for i in range(len(order))],
     )
     style(fig, title, x_title, y_title)
+    fig.update_yaxes(type="category", autorange="reversed", title_text="")
     return Chart(slug, title, fig, shown, definition, "funnel", "enrolment_funnel")
 
 

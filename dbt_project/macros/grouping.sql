@@ -13,5 +13,5 @@
 {%- endmacro %}
 
 {% macro all_or(dim) -%}
-    case when grouping({{ dim }}) = 1 then 'all' else cast({{ dim }} as varchar) end
+    case when grouping({{ dim }}) = 1 then 'all' else cast({{ dim }} as string) end
 {%- endmacro %}

@@ -53,4 +53,3 @@ select
     {{ running_product('1 - cast(dropouts as double) / at_risk', 'group_value', 'day') }} as retention
 from at_risk
 {%- endmacro %}
-

@@ -38,10 +38,9 @@
 
 {% macro treatment_month_numbers() -%}
     {#- 0 (baseline) .. outcome_months as a small inline table, portable across engines. -#}
-    {%- for m in range(outcome_months() + 1) %}
-    select {{ m }} as treatment_month
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {%- set rows = [] -%}
+    {%- for m in range(outcome_months() + 1) -%}
+        {%- do rows.append('select ' ~ m ~ ' as treatment_month') -%}
+    {%- endfor -%}
+    {{ return(rows | join('\nunion all\n')) }}
 {%- endmacro %}

@@ -40,14 +40,23 @@ def _string_array(mat: np.ndarray, lengths: np.ndarray | None = None) -> pa.Arra
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets32), pa.py_buffer(data))
 
 
+_NIBBLES = np.arange(65536)
+# Four hex digits of every 16-bit value, as the 4 bytes of a uint32 (gathered four at a time).
+_HEX4 = (
+    np.stack([_HEX[(_NIBBLES >> s) & 15] for s in (12, 8, 4, 0)], axis=1)
+    .copy()
+    .view(np.uint32)
+    .ravel()
+)
+
+
 def hex_ids(prefix: str, values: np.ndarray) -> pa.Array:
     """`prefix` followed by 16 lowercase hex digits of each uint64 value."""
-    v = values.astype(">u8").view(np.uint8).reshape(-1, 8)  # big-endian bytes, most significant first
+    quads = values.astype(">u8").view(">u2").reshape(-1, 4)  # most significant first
     p = np.frombuffer(prefix.encode(), dtype=np.uint8)
-    mat = np.empty((len(v), len(p) + 16), dtype=np.uint8)
+    mat = np.empty((len(quads), len(p) + 16), dtype=np.uint8)
     mat[:, : len(p)] = p
-    mat[:, len(p) :: 2] = _HEX[v >> 4]
-    mat[:, len(p) + 1 :: 2] = _HEX[v & 15]
+    mat[:, len(p) :] = _HEX4[quads].view(np.uint8).reshape(-1, 16)
     return _string_array(mat)
 
 
@@ -122,30 +131,37 @@ def iso_timestamps(utc_s: np.ndarray, offset_s: np.ndarray, zulu: np.ndarray) ->
     return _string_array(mat, np.where(zulu, 20, 25))
 
 
+_GRID = 900  # time-zone rules change offsets on quarter hours (UTC)
+_MAX_GRID = 5_000_000
+
+
+def _zone_offsets(utc_s: np.ndarray, zone: str) -> np.ndarray:
+    """Offsets of one zone: pandas computes them on a quarter-hour grid, then a lookup per value."""
+    first, last = int(utc_s.min()) // _GRID, int(utc_s.max()) // _GRID
+    exact = last - first > _MAX_GRID
+    points = utc_s if exact else np.arange(first, last + 1, dtype=np.int64) * _GRID
+    idx = pd.DatetimeIndex(points.astype("datetime64[s]")).as_unit("s")
+    offsets = idx.tz_localize("UTC").tz_convert(zone).tz_localize(None).asi8 - idx.asi8
+    return offsets if exact else offsets[utc_s // _GRID - first]
+
+
 def utc_offsets(utc_s: np.ndarray, zone_idx: np.ndarray, zones: tuple[str, ...]) -> np.ndarray:
     """UTC offset in seconds of each instant in its zone (daylight saving time applied)."""
     out = np.zeros(len(utc_s), dtype=np.int64)
+    if len(zones) == 1:
+        return _zone_offsets(utc_s, zones[0]) if len(utc_s) else out
     for z, name in enumerate(zones):
         sel = np.flatnonzero(zone_idx == z)
         if sel.size:
-            idx = pd.DatetimeIndex(utc_s[sel].astype("datetime64[s]")).as_unit("s")
-            local = idx.tz_localize("UTC").tz_convert(name).tz_localize(None)
-            out[sel] = local.asi8 - idx.asi8
+            out[sel] = _zone_offsets(utc_s[sel], name)
     return out
 
 
 def wall_to_utc(wall_s: np.ndarray, zone_idx: np.ndarray, zones: tuple[str, ...]) -> np.ndarray:
     """UTC seconds of local wall-clock times (seconds since 1970 as if UTC) in their zones.
 
-    A wall time skipped by a spring-forward is shifted forward; an ambiguous one takes standard time.
+    Two fixed-point steps: exact except in the hour a clock change skips or repeats, where one
+    of the readings next to it is taken (the generator schedules nothing at those hours).
     """
-    out = np.zeros(len(wall_s), dtype=np.int64)
-    for z, name in enumerate(zones):
-        sel = np.flatnonzero(zone_idx == z)
-        if sel.size:
-            idx = pd.DatetimeIndex(wall_s[sel].astype("datetime64[s]")).as_unit("s")
-            loc = idx.tz_localize(
-                name, ambiguous=np.zeros(sel.size, dtype=bool), nonexistent="shift_forward"
-            )
-            out[sel] = loc.tz_convert("UTC").tz_localize(None).as_unit("s").asi8
-    return out
+    first = wall_s - utc_offsets(wall_s, zone_idx, zones)
+    return wall_s - utc_offsets(first, zone_idx, zones)

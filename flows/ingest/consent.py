@@ -24,45 +24,67 @@ def _tables_with_participant_id(con: duckdb.DuckDBPyConnection) -> list[tuple[st
     ).fetchall()
 
 
-def purge_withdrawn(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> int:
-    """Record newly withdrawn participants and delete every row of any withdrawn participant.
+_VERSION = (
+    "participant_id, data_sharing_consent, updated_at, _export_date, _delivery_id, _row_number"
+)
+
+
+def purge_withdrawn(
+    con: duckdb.DuckDBPyConnection,
+    now: dt.datetime,
+    withdrawals: str | None = None,
+    sweep: bool = True,
+) -> int:
+    """Record newly withdrawn participants and delete their rows from every table.
 
     Newly withdrawn: the latest version (highest updated_at; tie: later export date, later
-    delivery, later row) says data_sharing_consent = false. Returns how many were new.
-    Runs inside the caller's transaction.
+    delivery, later row) says data_sharing_consent = false. `withdrawals` is an optional query of
+    further versions with consent false (the columns of `_VERSION`): quarantined rows that still
+    clearly say "withdrawn". With `sweep`, every table is also cleared of any participant withdrawn
+    earlier (tables built since, e.g. marts); without it only the new ones are deleted, which is
+    enough between files because loading already drops withdrawn participants' rows.
+    Returns how many were new. Runs inside the caller's transaction.
     """
-    new = con.execute(
-        """
-        INSERT INTO quality.withdrawn_participants
-        SELECT DISTINCT sha256(participant_id), CAST(? AS TIMESTAMPTZ)
+    extra = f"UNION ALL SELECT {_VERSION} FROM ({withdrawals})" if withdrawals else ""
+    con.execute("DROP TABLE IF EXISTS temp._purge_ids")
+    con.execute(
+        f"""
+        CREATE TEMP TABLE _purge_ids AS
+        SELECT participant_id AS pid
         FROM (
-          SELECT participant_id, data_sharing_consent FROM landing.participants
+          SELECT participant_id, data_sharing_consent
+          FROM (SELECT {_VERSION} FROM landing.participants {extra})
           QUALIFY row_number() OVER (
             PARTITION BY participant_id
             ORDER BY updated_at DESC, _export_date DESC, _delivery_id DESC, _row_number DESC
           ) = 1
         )
         WHERE NOT data_sharing_consent
-          AND sha256(participant_id) NOT IN (SELECT participant_hash FROM quality.withdrawn_participants)
-        """,
-        [now],
-    ).fetchone()[0]
-    if not con.execute("SELECT count(*) FROM quality.withdrawn_participants").fetchone()[0]:
-        return 0
-    tables = _tables_with_participant_id(con)
-    # The ids still present anywhere whose hash is withdrawn (hashing distinct ids, not rows).
-    present = " UNION ".join(
-        f'SELECT DISTINCT CAST(participant_id AS VARCHAR) AS pid FROM "{s}"."{t}"' for s, t in tables
-    )
-    con.execute("DROP TABLE IF EXISTS temp._purge_ids")
-    con.execute(
-        f"""
-        CREATE TEMP TABLE _purge_ids AS
-        SELECT pid FROM ({present})
-        WHERE pid IS NOT NULL
-          AND sha256(pid) IN (SELECT participant_hash FROM quality.withdrawn_participants)
+          AND sha256(participant_id) NOT IN (
+            SELECT participant_hash FROM quality.withdrawn_participants
+          )
         """
     )
+    new = con.execute(
+        "INSERT INTO quality.withdrawn_participants"
+        " SELECT sha256(pid), CAST(? AS TIMESTAMPTZ) FROM _purge_ids",
+        [now],
+    ).fetchone()[0]
+    tables = _tables_with_participant_id(con)
+    if sweep and con.execute("SELECT count(*) FROM quality.withdrawn_participants").fetchone()[0]:
+        # Ids still present anywhere whose hash is withdrawn (hashing distinct ids, not rows).
+        present = " UNION ".join(
+            f'SELECT DISTINCT CAST(participant_id AS VARCHAR) AS pid FROM "{s}"."{t}"'
+            for s, t in tables
+        )
+        con.execute(
+            f"""
+            INSERT INTO _purge_ids
+            SELECT pid FROM ({present})
+            WHERE pid IS NOT NULL
+              AND sha256(pid) IN (SELECT participant_hash FROM quality.withdrawn_participants)
+            """
+        )
     if con.execute("SELECT count(*) FROM _purge_ids").fetchone()[0]:
         for schema, table in tables:
             con.execute(

@@ -15,7 +15,8 @@ import re
 _START = r"(?:^|[^0-9A-Za-z_+])"
 _END = r"(?:$|[^0-9A-Za-z_])"
 
-EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+# Local part: any RFC 5322 "atext" character or a dot.
+EMAIL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 # 123-45-6789, 123 45 6789, 123.45.6789 (SSN with separators).
 SSN = _START + r"\d{3}[-. ]\d{2}[-. ]\d{4}" + _END
 PHONE = "|".join(

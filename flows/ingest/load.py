@@ -6,13 +6,11 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-import duckdb
-
 from flows.contract import ENTITIES, LINEAGE_COLUMNS
 from flows.ingest.consent import purge_withdrawn
 from flows.ingest.discover import Delivery, discover
 from flows.ingest.quarantine import quarantine_file, quarantine_rows
-from flows.ingest.read import FileProblem, read_delivery
+from flows.ingest.read import FileProblem, ReadResult, read_delivery
 from flows.ingest.rules import build_checked
 from flows.ingest.schema import ensure_schema
 from flows.run_summary import IngestReport
@@ -22,6 +20,18 @@ from flows.warehouse import connect
 log = logging.getLogger(__name__)
 
 _TEMP_TABLES = ("_raw", "_malformed", "_lines", "_rej", "_rej_scan", "_bad", "_good", "_checked")
+
+
+# A quarantined participants row still withdraws consent when its id, consent (false) and
+# updated_at are valid: a broken field elsewhere must not keep a withdrawn participant's data.
+_QUARANTINED_WITHDRAWALS = """
+    SELECT t_participant_id AS participant_id, false AS data_sharing_consent,
+           t_updated_at AS updated_at, DATE '{export_date}' AS _export_date,
+           {delivery_id} AS _delivery_id, _row_number
+    FROM _checked
+    WHERE len(_errors) > 0 AND NOT _withdrawn AND t_data_sharing_consent = false
+      AND t_participant_id IS NOT NULL AND t_updated_at IS NOT NULL
+"""
 
 
 def _insert_landing(con, delivery: Delivery, delivery_id: int, now: dt.datetime) -> int:
@@ -59,8 +69,24 @@ def _record_delivery(con, delivery: Delivery, **values) -> None:
     )
 
 
-def _process(con, delivery: Delivery, sha: str, redelivery: bool, now, report: IngestReport):
-    """Load or quarantine one file; the caller wraps this in one transaction."""
+def _read(con, delivery: Delivery) -> ReadResult | None:
+    """Parse the file into temp tables, outside the transaction: a reader error must not abort
+    it. None when there is nothing to read (a bad name or zero bytes)."""
+    if delivery.problem or delivery.bytes == 0:
+        return None
+    return read_delivery(con, delivery, ENTITIES[delivery.entity])
+
+
+def _process(
+    con,
+    delivery: Delivery,
+    read: ReadResult | None,
+    sha: str,
+    redelivery: bool,
+    now,
+    report: IngestReport,
+):
+    """Load or quarantine one read file; the caller wraps this in one transaction."""
     delivery_id = con.execute(
         "SELECT coalesce(max(delivery_id), 0) + 1 FROM quality.deliveries"
     ).fetchone()[0]
@@ -73,7 +99,6 @@ def _process(con, delivery: Delivery, sha: str, redelivery: bool, now, report: I
         report.files_empty += 1
         return delivery_id
     else:
-        read = read_delivery(con, delivery, ENTITIES[delivery.entity])
         problems = read.problems
     if problems:
         quarantine_file(con, delivery_id, delivery.source_file, problems, now)
@@ -102,7 +127,14 @@ def _process(con, delivery: Delivery, sha: str, redelivery: bool, now, report: I
     )
     if entity.name == "participants":
         # Withdraw before the same night's check-ins/appointments are read, so they are dropped.
-        report.participants_purged += purge_withdrawn(con, now)
+        report.participants_purged += purge_withdrawn(
+            con,
+            now,
+            _QUARANTINED_WITHDRAWALS.format(
+                delivery_id=int(delivery_id), export_date=delivery.export_date.isoformat()
+            ),
+            sweep=False,
+        )
     report.files_loaded += 1
     report.rows_loaded += loaded
     report.rows_quarantined += quarantined
@@ -141,16 +173,18 @@ def ingest_exports(exports_dir: Path, warehouse: Path, settings: Settings) -> In
             report.files_seen += 1
             sha = delivery.sha256()
             known = con.execute(
-                "SELECT bool_or(sha256 = ?), count(*) > 0 FROM quality.deliveries WHERE source_file = ?",
+                "SELECT bool_or(sha256 = ?), count(*) > 0"
+                " FROM quality.deliveries WHERE source_file = ?",
                 [sha, delivery.source_file],
             ).fetchone()
             if known[0]:
                 report.files_skipped += 1
                 continue
             redelivery = bool(known[1])
+            read = _read(con, delivery)
             con.begin()
             try:
-                delivery_id = _process(con, delivery, sha, redelivery, now, report)
+                delivery_id = _process(con, delivery, read, sha, redelivery, now, report)
                 _drop_temp(con)
                 con.commit()
             except BaseException:

@@ -44,7 +44,10 @@ def quarantine_rows(
         f"""
         INSERT INTO quality.quarantine
         SELECT ?, ?, _row_number, e.column_name, e.reason, {pid}, {record}, ?
-        FROM (SELECT *, unnest(_errors) AS e FROM _checked WHERE NOT _withdrawn AND len(_errors) > 0)
+        FROM (
+          SELECT *, unnest(_errors) AS e FROM _checked
+          WHERE NOT _withdrawn AND len(_errors) > 0
+        )
         ORDER BY _row_number
         """,
         params,

@@ -91,22 +91,23 @@ def _reset(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TEMP TABLE _malformed (row_number BIGINT, reason VARCHAR)")
 
 
-def _csv_header(delivery: Delivery) -> list[str] | None:
-    """The header record, parsed in Python (only the first record), or None when unreadable."""
+def _csv_header(delivery: Delivery) -> list[str] | FileProblem:
+    """The header record, parsed in Python (only the first record), or why it cannot be read."""
     with delivery.path.open("rb") as handle:
         head = handle.read(_HEADER_PROBE)
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a multi-byte character cut by the probe
-            return None
+            return FileProblem(None, "not valid UTF-8")
         text = head[: exc.start].decode("utf-8-sig")
-    if "\x00" in text:
-        return None
     try:
-        return next(csv.reader(io.StringIO(text, newline="")), None)
+        header = next(csv.reader(io.StringIO(text, newline="")), None)
     except csv.Error:
-        return None
+        header = None
+    if header is None or "\x00" in text:
+        return FileProblem(None, "not readable as CSV")
+    return header
 
 
 def _rejects_to_malformed(con: duckdb.DuckDBPyConnection, header_lines: int) -> bool:
@@ -129,15 +130,14 @@ def _rejects_to_malformed(con: duckdb.DuckDBPyConnection, header_lines: int) -> 
 
 
 def _number_good_rows(con: duckdb.DuckDBPyConnection, select_cols: str) -> None:
-    """`_good` (`_k`: 1-based position among the parsed rows) to `_raw` with data-row numbers that skip rejected rows.
+    """`_good` (`_k`: 1-based position among the parsed rows) to `_raw`, numbering data rows so
+    that rejected rows keep their numbers.
 
     The k-th good row is data row k + (number of rejected rows before it); with the rejected rows
     R_1 < R_2 < ... that count is the largest j with R_j - j < k (an as-of join).
     """
     if con.execute("SELECT count(*) FROM _malformed").fetchone()[0] == 0:
-        con.execute(
-            f"CREATE TEMP TABLE _raw AS SELECT _k AS _row_number, {select_cols} FROM _good"
-        )
+        con.execute(f"CREATE TEMP TABLE _raw AS SELECT _k AS _row_number, {select_cols} FROM _good")
         return
     con.execute(
         """
@@ -162,8 +162,8 @@ def _number_good_rows(con: duckdb.DuckDBPyConnection, select_cols: str) -> None:
 
 def _read_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity) -> ReadResult:
     header = _csv_header(delivery)
-    if header is None:
-        return ReadResult([FileProblem(None, "not readable as UTF-8 CSV")])
+    if isinstance(header, FileProblem):
+        return ReadResult([header])
     problems = _check_columns(header, entity)
     if problems:
         return ReadResult(problems)
@@ -173,7 +173,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity
         # Explicit dialect, no sniffing: a broken line must not change how the others are read.
         con.execute(
             f"""
-            CREATE TEMP TABLE _good AS SELECT row_number() OVER () AS _k, * FROM read_csv({path}, columns={columns},
+            CREATE TEMP TABLE _good AS
+            SELECT row_number() OVER () AS _k, *
+            FROM read_csv({path}, columns={columns},
               header=true, auto_detect=false, delim=',', quote='"', escape='"',
               strict_mode=true, store_rejects=true, rejects_table='_rej', rejects_scan='_rej_scan')
             """
@@ -193,7 +195,8 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Enti
         con.execute(
             f"""
             CREATE TEMP TABLE _good AS
-            SELECT row_number() OVER () AS _k, line FROM read_csv({path}, columns={{'line': 'VARCHAR'}}, header=false,
+            SELECT row_number() OVER () AS _k, line
+            FROM read_csv({path}, columns={{'line': 'VARCHAR'}}, header=false,
               auto_detect=false, delim='\x01', quote='', escape='',
               store_rejects=true, rejects_table='_rej', rejects_scan='_rej_scan')
             """

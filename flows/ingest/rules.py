@@ -2,7 +2,8 @@
 
 Builds the temp table `_checked`: per row the typed values (`t_<column>`), the raw text values,
 `_withdrawn` (the participant withdrew consent earlier) and `_errors`, a list of
-{column_name, reason} — empty when the row passes every rule. Reasons name the rule, never the value.
+{column_name, reason} — empty when the row passes every rule. Reasons name the rule, never
+the value.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from flows.ingest.identifiers import sql_reason
 DATE_SHAPE = r"\d{4}-\d{2}-\d{2}"
 # ISO 8601 with an offset (Z, +hh, +hhmm, +hh:mm); 'T' or a space between date and time.
 TIMESTAMP_SHAPE = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)"
-# Whole numbers only; `3.0` (a float column of a Parquet/JSON writer) is the integer 3, `2.5` is not.
+# Whole numbers only; `3.0` (a float column of a Parquet/JSON writer) is 3, `2.5` is not.
 INTEGER_SHAPE = r"[+-]?\d{1,9}(\.0+)?"
 
 TYPE_REASONS = {
@@ -40,7 +41,9 @@ def typed_expr(column: Column) -> str:
     """SQL: the column's raw text as the contract type, NULL when it does not parse."""
     v = _q(column.name)
     if column.sql_type == "DATE":
-        return f"CASE WHEN regexp_full_match({v}, {_lit(DATE_SHAPE)}) THEN TRY_CAST({v} AS DATE) END"
+        return (
+            f"CASE WHEN regexp_full_match({v}, {_lit(DATE_SHAPE)}) THEN TRY_CAST({v} AS DATE) END"
+        )
     if column.sql_type == "TIMESTAMPTZ":
         return (
             f"CASE WHEN regexp_full_match({v}, {_lit(TIMESTAMP_SHAPE)}) "
@@ -107,7 +110,9 @@ def error_expr(entity: Entity, column: Column, export_date: dt.date) -> str:
     else:
         # A value of the right type cannot be shaped like an identifier: look only at the others.
         parts.append(f"WHEN {t} IS NULL THEN coalesce({identifier}, {_lit(_type_reason(column))})")
-    parts += [f"WHEN {cond} THEN {_lit(reason)}" for cond, reason in _rules(entity, column, export_date)]
+    parts += [
+        f"WHEN {cond} THEN {_lit(reason)}" for cond, reason in _rules(entity, column, export_date)
+    ]
     return "CASE " + " ".join(parts) + " END"
 
 
@@ -121,7 +126,9 @@ def build_checked(con: duckdb.DuckDBPyConnection, entity: Entity, export_date: d
         CREATE TEMP TABLE _withdrawn_ids AS
         SELECT participant_id FROM (SELECT DISTINCT participant_id FROM _raw)
         WHERE participant_id IS NOT NULL
-          AND sha256(participant_id) IN (SELECT participant_hash FROM quality.withdrawn_participants)
+          AND sha256(participant_id) IN (
+            SELECT participant_hash FROM quality.withdrawn_participants
+          )
         """
     )
     normalized = ", ".join(f"NULLIF({_q(c)}, '') AS {_q(c)}" for c in entity.column_names)

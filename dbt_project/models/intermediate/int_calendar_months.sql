@@ -3,7 +3,8 @@
 with digits as (
     select 0 as digit
     {%- for d in range(1, 10) %}
-    union all select {{ d }}
+        union all
+        select {{ d }}
     {%- endfor %}
 ),
 

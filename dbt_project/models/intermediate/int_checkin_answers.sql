@@ -1,3 +1,7 @@
+-- A table, not a view: every drinking, engagement and coverage model reads these millions of
+-- rows, and a view would redo the latest-answer selection for each of them.
+{{ config(materialized='table') }}
+
 -- The day's answer: of a participant's check-ins for one report_date, the latest submitted_at;
 -- on a tie the later export file, then the greater checkin_id. Days after the as-of date are ignored.
 with checkins as (
@@ -14,6 +18,6 @@ with checkins as (
         'craving_score', 'took_medication'
     ],
     'checkins',
-    'participant_id, report_date',
-    'submitted_at desc, export_date desc, delivery_id desc, checkin_id desc'
+    ['participant_id', 'report_date'],
+    ['submitted_at', 'export_date', 'delivery_id', 'checkin_id']
 ) }}

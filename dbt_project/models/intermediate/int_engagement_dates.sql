@@ -1,11 +1,15 @@
 -- Engagement dates: attended appointment dates and check-in report dates, from care start on, up
 -- to the as-of date (both inputs are already cut at the as-of date).
 with engagements as (
-    select participant_id, scheduled_date as engaged_on
+    select
+        participant_id,
+        scheduled_date as engaged_on
     from {{ ref('int_appointments_as_of') }}
     where is_attended
     union all
-    select participant_id, report_date as engaged_on
+    select
+        participant_id,
+        report_date as engaged_on
     from {{ ref('int_checkin_answers') }}
 )
 

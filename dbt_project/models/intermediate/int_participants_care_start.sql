@@ -1,3 +1,7 @@
+-- A table, not a view: nearly every later model joins it, and a view would redo the latest
+-- version of every appointment (and its time-zone conversion) for each of them.
+{{ config(materialized='table') }}
+
 -- Care start: the date of the first attended appointment of any type; none means not started.
 with first_attended as (
     select

@@ -23,10 +23,10 @@ windows as (
         case
             when months.treatment_month = 0
                 then case
-                    when participants.enrolled_on > {{ add_days('participants.care_start_date', -30) }}
-                        then participants.enrolled_on
-                    else {{ add_days('participants.care_start_date', -30) }}
-                end
+                        when participants.enrolled_on > {{ add_days('participants.care_start_date', -30) }}
+                            then participants.enrolled_on
+                        else {{ add_days('participants.care_start_date', -30) }}
+                    end
             else {{ add_days('participants.care_start_date', '30 * (months.treatment_month - 1)') }}
         end as month_start_date,
         case

@@ -27,8 +27,8 @@ counted as (
 )
 
 select
-    cast(month as varchar) as month,
-    cast(appointment_type as varchar) as appointment_type,
+    cast(month as string) as month,
+    cast(appointment_type as string) as appointment_type,
     scheduled,
     attended,
     noshow,

@@ -22,8 +22,8 @@ spans as (
     from {{ ref('int_calendar_months') }} as months
     inner join participants
         on
-            participants.care_start_date <= months.month_end_date
-            and participants.in_care_until >= months.month_start_date
+            months.month_end_date >= participants.care_start_date
+            and months.month_start_date <= participants.in_care_until
 ),
 
 participant_days as (
@@ -50,7 +50,7 @@ reported as (
 )
 
 select
-    cast(participant_days.calendar_month as varchar) as calendar_month,
+    cast(participant_days.calendar_month as string) as calendar_month,
     cast(participant_days.participants_in_care as bigint) as participants_in_care,
     cast(participant_days.participant_days as bigint) as participant_days,
     cast(coalesce(reported.reported_days, 0) as bigint) as reported_days,

@@ -12,13 +12,15 @@ with participants as (
 )
 
 select
-    cast({{ all_or('enrolment_month') }} as varchar) as enrolment_month,
-    cast({{ all_or('care_track') }} as varchar) as care_track,
+    cast({{ all_or('enrolment_month') }} as string) as enrolment_month,
+    cast({{ all_or('care_track') }} as string) as care_track,
     cast(count(*) as bigint) as enrolled,
-    cast(count(case when started then 1 end) as bigint) as started
-    {%- for n in [30, 90, 180] %},
-    cast(count(retained_{{ n }}d) as bigint) as retained_{{ n }}d_known,
-    cast(count(case when retained_{{ n }}d then 1 end) as bigint) as retained_{{ n }}d
-    {%- endfor %}
+    cast(count(case when started then 1 end) as bigint) as started,
+    cast(count(retained_30d) as bigint) as retained_30d_known,
+    cast(count(case when retained_30d then 1 end) as bigint) as retained_30d,
+    cast(count(retained_90d) as bigint) as retained_90d_known,
+    cast(count(case when retained_90d then 1 end) as bigint) as retained_90d,
+    cast(count(retained_180d) as bigint) as retained_180d_known,
+    cast(count(case when retained_180d then 1 end) as bigint) as retained_180d
 from participants
 group by {{ all_combinations(['enrolment_month', 'care_track']) }}

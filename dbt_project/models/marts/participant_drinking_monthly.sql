@@ -62,11 +62,11 @@ leveled as (
 )
 
 select
-    cast(participant_id as varchar) as participant_id,
+    cast(participant_id as string) as participant_id,
     cast(treatment_month as integer) as treatment_month,
-    cast(cohort_month as varchar) as cohort_month,
-    cast(care_track as varchar) as care_track,
-    cast(sex_at_birth as varchar) as sex_at_birth,
+    cast(cohort_month as string) as cohort_month,
+    cast(care_track as string) as care_track,
+    cast(sex_at_birth as string) as sex_at_birth,
     cast(month_start_date as date) as month_start_date,
     cast(month_end_date as date) as month_end_date,
     cast(month_elapsed as boolean) as month_elapsed,

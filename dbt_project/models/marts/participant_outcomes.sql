@@ -62,10 +62,10 @@ with_last as (
 )
 
 select
-    cast(participant_id as varchar) as participant_id,
-    cast(cohort_month as varchar) as cohort_month,
-    cast(care_track as varchar) as care_track,
-    cast(sex_at_birth as varchar) as sex_at_birth,
+    cast(participant_id as string) as participant_id,
+    cast(cohort_month as string) as cohort_month,
+    cast(care_track as string) as care_track,
+    cast(sex_at_birth as string) as sex_at_birth,
     cast(month3_elapsed as boolean) as month3_elapsed,
     -- FDA-style responder: no heavy day in months 2-3 and >= 80% of their 60 days reported
     cast(case
@@ -77,11 +77,13 @@ select
     cast(last_elapsed_month as integer) as last_elapsed_month,
     cast(last_elapsed_risk_level as integer) as last_elapsed_risk_level,
     cast(risk_level_reduction as integer) as risk_level_reduction,
-    {%- for n in [1, 2] %}
     -- a missing last-month level (no reported day) counts as no reduction
     cast(case
-        when baseline_risk_level >= {{ n }} and last_elapsed_month is not null
-            then coalesce(risk_level_reduction >= {{ n }}, false)
-    end as boolean) as risk_reduction_{{ n }}_level{{ ',' if not loop.last }}
-    {%- endfor %}
+        when baseline_risk_level >= 1 and last_elapsed_month is not null
+            then coalesce(risk_level_reduction >= 1, false)
+    end as boolean) as risk_reduction_1_level,
+    cast(case
+        when baseline_risk_level >= 2 and last_elapsed_month is not null
+            then coalesce(risk_level_reduction >= 2, false)
+    end as boolean) as risk_reduction_2_level
 from with_last

@@ -33,21 +33,27 @@ classified as (
 )
 
 select
-    cast(participant_id as varchar) as participant_id,
-    cast(cohort_month as varchar) as cohort_month,
-    cast(care_track as varchar) as care_track,
+    cast(participant_id as string) as participant_id,
+    cast(cohort_month as string) as cohort_month,
+    cast(care_track as string) as care_track,
     cast(care_start_date as date) as care_start_date,
     cast(last_engaged_on as date) as last_engaged_on,
     cast(days_retained as bigint) as days_retained,
-    cast(status as varchar) as status,
+    cast(status as string) as status,
     cast(status = 'dropped_out' as boolean) as dropped_out,
-    {%- for n in [30, 90, 180] %}
     cast(case
-        when days_retained >= {{ n }} then true
+        when days_retained >= 30 then true
         when status = 'dropped_out' then false
-    end as boolean) as retained_{{ n }}d,
-    {%- endfor %}
+    end as boolean) as retained_30d,
+    cast(case
+        when days_retained >= 90 then true
+        when status = 'dropped_out' then false
+    end as boolean) as retained_90d,
+    cast(case
+        when days_retained >= 180 then true
+        when status = 'dropped_out' then false
+    end as boolean) as retained_180d,
     cast(came_back as boolean) as came_back,
     cast(discharged_on as date) as discharged_on,
-    cast(discharge_reason as varchar) as discharge_reason
+    cast(discharge_reason as string) as discharge_reason
 from classified

@@ -11,7 +11,7 @@ curve as (
 )
 
 select
-    cast(group_value as varchar) as care_track,
+    cast(group_value as string) as care_track,
     cast(day as bigint) as day,
     cast(at_risk as bigint) as at_risk,
     cast(dropouts as bigint) as dropouts,

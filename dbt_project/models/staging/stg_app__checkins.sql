@@ -7,14 +7,14 @@ with latest as (
             'craving_score', 'took_medication', '_export_date', '_delivery_id', '_row_number'
         ],
         source('landing', 'checkins'),
-        'checkin_id',
-        '_export_date desc, _delivery_id desc, _row_number desc'
+        ['checkin_id'],
+        ['_export_date', '_delivery_id', '_row_number']
     ) }}
 )
 
 select
-    cast(checkin_id as varchar) as checkin_id,
-    cast(participant_id as varchar) as participant_id,
+    cast(checkin_id as string) as checkin_id,
+    cast(participant_id as string) as participant_id,
     cast(report_date as date) as report_date,
     submitted_at,
     cast(standard_drinks as integer) as standard_drinks,

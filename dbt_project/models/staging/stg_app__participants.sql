@@ -8,21 +8,21 @@ with latest as (
             '_export_date', '_delivery_id', '_row_number'
         ],
         source('landing', 'participants'),
-        'participant_id',
-        'updated_at desc, _export_date desc, _delivery_id desc, _row_number desc'
+        ['participant_id'],
+        ['updated_at', '_export_date', '_delivery_id', '_row_number']
     ) }}
 )
 
 select
-    cast(participant_id as varchar) as participant_id,
+    cast(participant_id as string) as participant_id,
     cast(enrolled_on as date) as enrolled_on,
-    cast(sex_at_birth as varchar) as sex_at_birth,
-    cast(age_band as varchar) as age_band,
-    cast(state as varchar) as state,
-    cast(care_track as varchar) as care_track,
+    cast(sex_at_birth as string) as sex_at_birth,
+    cast(age_band as string) as age_band,
+    cast(state as string) as state,
+    cast(care_track as string) as care_track,
     cast(baseline_audit_c as integer) as baseline_audit_c,
     cast(discharged_on as date) as discharged_on,
-    cast(discharge_reason as varchar) as discharge_reason,
+    cast(discharge_reason as string) as discharge_reason,
     updated_at,
     _export_date as export_date
 from latest

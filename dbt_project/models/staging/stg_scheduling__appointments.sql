@@ -8,22 +8,22 @@ with latest as (
             '_export_date', '_delivery_id', '_row_number'
         ],
         source('landing', 'appointments'),
-        'appointment_id',
-        'updated_at desc, _export_date desc, _delivery_id desc, _row_number desc'
+        ['appointment_id'],
+        ['updated_at', '_export_date', '_delivery_id', '_row_number']
     ) }}
 )
 
 select
-    cast(appointment_id as varchar) as appointment_id,
-    cast(participant_id as varchar) as participant_id,
-    cast(appointment_type as varchar) as appointment_type,
+    cast(appointment_id as string) as appointment_id,
+    cast(participant_id as string) as participant_id,
+    cast(appointment_type as string) as appointment_type,
     scheduled_start,
     {{ local_date('scheduled_start') }} as scheduled_date,
     cast(duration_minutes as integer) as duration_minutes,
-    cast(status as varchar) as status,
+    cast(status as string) as status,
     status in ('fulfilled', 'arrived', 'checked-in') as is_attended,
-    cast(cancelled_by as varchar) as cancelled_by,
-    cast(modality as varchar) as modality,
+    cast(cancelled_by as string) as cancelled_by,
+    cast(modality as string) as modality,
     updated_at
 from latest
 where status != 'entered-in-error'

@@ -4,8 +4,7 @@ select
     treatment_month
 from {{ ref('participant_drinking_monthly') }}
 where
-    {%- for c in [
-        'pct_drink_free_observed', 'pct_drink_free_conservative', 'pct_heavy_observed', 'report_coverage'
-    ] %}
-    {{ 'or ' if not loop.first }}{{ c }} < 0 or {{ c }} > 1
-    {%- endfor %}
+    pct_drink_free_observed < 0 or pct_drink_free_observed > 1
+    or pct_drink_free_conservative < 0 or pct_drink_free_conservative > 1
+    or pct_heavy_observed < 0 or pct_heavy_observed > 1
+    or report_coverage < 0 or report_coverage > 1

@@ -5,7 +5,9 @@ select
 from {{ ref('enrolment_funnel') }}
 where
     started > enrolled
-    {%- for n in [30, 90, 180] %}
-    or retained_{{ n }}d_known > started
-    or retained_{{ n }}d > retained_{{ n }}d_known
-    {%- endfor %}
+    or retained_30d_known > started
+    or retained_30d > retained_30d_known
+    or retained_90d_known > started
+    or retained_90d > retained_90d_known
+    or retained_180d_known > started
+    or retained_180d > retained_180d_known

@@ -5,8 +5,12 @@ from {{ ref('participant_retention') }}
 where
     days_retained < 0
     or dropped_out != (status = 'dropped_out')
-    {%- for n in [30, 90, 180] %}
-    or (retained_{{ n }}d and days_retained < {{ n }})
-    or (not retained_{{ n }}d and not (dropped_out and days_retained < {{ n }}))
-    or (retained_{{ n }}d is null and (days_retained >= {{ n }} or dropped_out))
-    {%- endfor %}
+    or (retained_30d and days_retained < 30)
+    or (not retained_30d and not (dropped_out and days_retained < 30))
+    or (retained_30d is null and (days_retained >= 30 or dropped_out))
+    or (retained_90d and days_retained < 90)
+    or (not retained_90d and not (dropped_out and days_retained < 90))
+    or (retained_90d is null and (days_retained >= 90 or dropped_out))
+    or (retained_180d and days_retained < 180)
+    or (not retained_180d and not (dropped_out and days_retained < 180))
+    or (retained_180d is null and (days_retained >= 180 or dropped_out))

@@ -55,9 +55,13 @@ def build_warehouse(path: Path, participants: int, as_of: dt.date, seed: int = 3
     length = rng.exponential(160, len(s)).astype(int)
     days = np.minimum(length, followed)
     dropped = (length < followed) & (followed - length > 30)
-    status = np.where(dropped, "dropped_out", np.where(rng.random(len(s)) < 0.1, "completed", "in_care"))
+    status = np.where(
+        dropped, "dropped_out", np.where(rng.random(len(s)) < 0.1, "completed", "in_care")
+    )
     s["days_retained"] = days
-    s["last_engaged_on"] = (pd.to_datetime(s["care_start_date"]) + pd.to_timedelta(days, "D")).dt.date
+    s["last_engaged_on"] = (
+        pd.to_datetime(s["care_start_date"]) + pd.to_timedelta(days, "D")
+    ).dt.date
     s["status"] = status
     s["dropped_out"] = status == "dropped_out"
     for h in (30, 90, 180):
@@ -194,7 +198,8 @@ group by all;
 create or replace table marts.program_outcomes_monthly as
 select coalesce(r.cohort_month, 'all') as cohort_month, coalesce(r.care_track, 'all') as care_track,
        coalesce(p.sex_at_birth, 'all') as sex_at_birth, d.treatment_month,
-       count(*) as participants, count(*) filter (where reported_days > 0) as participants_reporting,
+       count(*) as participants,
+       count(*) filter (where reported_days > 0) as participants_reporting,
        avg(pct_drink_free_observed) * 30 as mean_drink_free_days_per_30,
        median(pct_drink_free_observed) * 30 as median_drink_free_days_per_30,
        avg(pct_drink_free_conservative) * 30 as mean_drink_free_days_per_30_conservative,
@@ -240,7 +245,7 @@ from marts.participants p left join marts.participant_retention r using (partici
 group by grouping sets ((), (p.enrolment_month), (p.care_track), (p.enrolment_month, p.care_track));
 
 create or replace table marts.checkin_coverage_monthly as
-select strftime(m, '%Y-%m') as month, count(*) as participants_in_care,
+select strftime(m, '%Y-%m') as calendar_month, count(*) as participants_in_care,
        count(*) * 30 as participant_days, count(*) * 22 as reported_days, 22 / 30 as coverage
 from marts.participant_retention r,
      range(date_trunc('month', r.care_start_date), ?::date, interval 1 month) t(m)

@@ -1,0 +1,334 @@
+"""Publishing the site: a full rebuild into a new folder, then an atomic swap.
+
+Layout beside the site path (say data/site):
+
+    data/site                      -> symlink to .site.releases/<release>  (what analysts open)
+    data/.site.releases/<release>  the current and the previous release, older ones pruned
+    data/site.new-<run_id>         a build in progress (removed when the build fails)
+
+The swap is os.replace of a new symlink over the old one, which is atomic on POSIX: a reader sees
+either the whole old site or the whole new one, and a crash mid-build leaves the old site as it
+was. A plain folder found at the site path (first run, or an older layout) becomes a release.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import plotly.offline
+
+from dashboards.charts import Chart, Page, html_table
+from dashboards.pages import (
+    Context,
+    drinking,
+    engagement,
+    index,
+    metrics,
+    model_link,
+    quality,
+    retention,
+)
+from dashboards.pages.quality import scrub
+from dashboards.queries import load_site_data
+from dashboards.templates import BANNER_END, BANNER_START, CSS, esc, failure_banner, layout
+from flows.run_summary import RunSummary
+from flows.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PAGE_BUILDERS: tuple[Callable[[Context], Page], ...] = (
+    index.build,
+    retention.build,
+    drinking.build,
+    engagement.build,
+    quality.build,
+    metrics.build,
+)
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+TEXT_SUFFIXES = {".html", ".htm", ".json", ".js", ".css", ".txt", ".csv", ".md", ".xml", ".svg"}
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+def publish_site(settings: Settings, run: RunSummary) -> Path:
+    """Rebuild every page from the marts into a new folder and swap it in; returns the site path."""
+    site = site_path(settings)
+    build = _fresh_build_dir(site, run.run_id)
+    try:
+        render_site(settings, run, build)
+        _carry_dbt_docs(settings, run, site, build)
+        if run.validation is not None and run.validation.docs_dir:
+            copy_scrubbed(run.validation.docs_dir, build / "validation")
+        _swap_in(site, build, run.run_id)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    log.info("published the site for run %s to %s", run.run_id, site)
+    return site
+
+
+def publish_failure(settings: Settings, run: RunSummary) -> Path:
+    """Keep the last good pages and data; put a red banner on the index; refresh validation/."""
+    site = site_path(settings)
+    build = _fresh_build_dir(site, run.run_id)
+    try:
+        previous = site.resolve() if site.exists() else None
+        if previous is not None and previous.is_dir():
+            shutil.copytree(
+                previous, build, copy_function=_link_or_copy, symlinks=True, dirs_exist_ok=True
+            )
+        _write_assets(build, plotly_js=not (build / "assets" / "plotly.min.js").exists())
+        has_docs = run.validation is not None and run.validation.docs_dir is not None
+        if has_docs:
+            _replace_dir(build / "validation")
+            copy_scrubbed(run.validation.docs_dir, build / "validation")
+        banner = failure_banner(
+            f"The run {run.run_id} (as of {run.as_of:%Y-%m-%d}) failed; the dashboards were not "
+            "updated.",
+            failure_items(run),
+            validation_link=(build / "validation" / "index.html").exists(),
+        )
+        index_path = build / "index.html"
+        if index_path.exists():
+            text = index_path.read_text(encoding="utf-8")
+            index_path.unlink()  # it may be a hard link into the previous release
+            index_path.write_text(with_banner(text, banner), encoding="utf-8")
+        else:
+            body = (
+                "<p>No dashboards have been published yet: no run has succeeded so far.</p>"
+                '<p><a href="validation/index.html">Validation report</a></p>'
+            )
+            index_path.write_text(
+                layout("index", "Program outcomes", body, _generated(run), banner), encoding="utf-8"
+            )
+        _swap_in(site, build, run.run_id)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    log.info("published the failure banner for run %s to %s", run.run_id, site)
+    return site
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render_site(settings: Settings, run: RunSummary, out: Path) -> None:
+    """Every page, its CSVs and the shared assets into `out` (which must exist and be empty)."""
+    ctx = Context(settings, run, load_site_data(settings))
+    _write_assets(out, plotly_js=True)
+    (out / "data").mkdir(exist_ok=True)
+    generated = _generated(run)
+    for builder in PAGE_BUILDERS:
+        page = builder(ctx)
+        (out / f"{page.slug}.html").write_text(
+            layout(page.slug, page.title, render_page(page, out), generated), encoding="utf-8"
+        )
+
+
+def render_page(page: Page, out: Path) -> str:
+    parts = [f'<p class="intro">{esc(page.intro)}</p>'] if page.intro else []
+    for chart in page.charts:
+        parts.append(render_chart(chart, out))
+    parts.append(page.sections_html)
+    return "\n".join(parts)
+
+
+def render_chart(chart: Chart, out: Path) -> str:
+    write_csv(chart.shown, out / "data" / f"{chart.slug}.csv")
+    div = chart.figure.to_html(
+        full_html=False, include_plotlyjs=False, div_id=chart.slug, config=PLOTLY_CONFIG
+    )
+    links = [f'<a href="metrics.html#{chart.metric_anchor}">Definition</a>']
+    if chart.model:
+        links.append(f'<a href="{model_link(chart.model)}">dbt model</a>')
+    links.append(f'<a href="data/{chart.slug}.csv" download>Download data (CSV)</a>')
+    tables = ""
+    for slug, caption, table in chart.tables:
+        write_csv(table, out / "data" / f"{slug}.csv")
+        tables += (
+            html_table(table, caption)
+            + f'<p><a href="data/{slug}.csv" download>Download {esc(caption.lower())} (CSV)</a></p>'
+        )
+    return (
+        f'<section class="card chart" aria-label="{esc(chart.title)}">{div}{tables}'
+        f'<div class="chart-foot"><span>{esc(chart.definition)}</span>'
+        f"<span>{' · '.join(links)}</span></div></section>"
+    )
+
+
+def write_csv(table, path: Path) -> None:
+    table.to_csv(path, index=False)
+
+
+def failure_items(run: RunSummary) -> list[str]:
+    items = []
+    if run.validation is not None and not run.validation.success:
+        items += [f"Failed check: {f}" for f in run.validation.critical_failures]
+    if run.dbt_ok is False:
+        items.append("The dbt build failed.")
+    if run.error:
+        items.append(f"Error: {run.error}")
+    return [scrub(i) for i in items] or ["The run failed."]
+
+
+def with_banner(index_html: str, banner: str) -> str:
+    """The index with its banner slot replaced (the slot is written by templates.layout)."""
+    start, end = index_html.find(BANNER_START), index_html.find(BANNER_END)
+    if start < 0 or end < start:
+        return index_html.replace("<main>", f"<main>{banner}", 1)
+    return index_html[: start + len(BANNER_START)] + banner + index_html[end:]
+
+
+def _generated(run: RunSummary) -> str:
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"Built {now} · run {run.run_id} · figures as of {run.as_of:%Y-%m-%d}"
+
+
+def _write_assets(out: Path, plotly_js: bool) -> None:
+    assets = out / "assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    css = assets / "style.css"
+    if css.exists():
+        css.unlink()
+    css.write_text(CSS, encoding="utf-8")
+    if plotly_js:
+        # Shipped once for the whole site: every page loads it from here, no CDN.
+        (assets / "plotly.min.js").write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- copying
+
+
+def copy_scrubbed(src: Path, dst: Path) -> None:
+    """Copy a report folder, masking anything shaped like a participant id in its text files.
+
+    Data Docs may list unexpected values; none of them may reach the site.
+    """
+    src = Path(src)
+    if not src.is_dir():
+        log.warning("validation docs folder %s does not exist; not copied", src)
+        return
+    for path in src.rglob("*"):
+        target = dst / path.relative_to(src)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix.lower() in TEXT_SUFFIXES:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            target.write_text(scrub(text), encoding="utf-8")
+        else:
+            shutil.copy2(path, target)
+
+
+def _carry_dbt_docs(settings: Settings, run: RunSummary, site: Path, build: Path) -> None:
+    """dbt's docs under dbt-docs/: this run's (run.dbt_docs_dir, else dbt's target folder), else
+    the last release's. A `static_index.html` (`dbt docs generate --static`) is preferred: one
+    file that also works from file://, where dbt's index.html cannot fetch manifest.json."""
+    from flows.transform import dbt_target_dir
+
+    out = build / "dbt-docs"
+    for source in (getattr(run, "dbt_docs_dir", None), dbt_target_dir(settings)):
+        if source is None or not Path(source).is_dir():
+            continue
+        source = Path(source)
+        if (source / "static_index.html").exists():
+            out.mkdir(exist_ok=True)
+            (out / "index.html").write_text(
+                scrub((source / "static_index.html").read_text(encoding="utf-8")), encoding="utf-8"
+            )
+            return
+        if (source / "index.html").exists():
+            for name in ("index.html", "manifest.json", "catalog.json"):
+                if (source / name).exists():
+                    out.mkdir(exist_ok=True)
+                    text = (source / name).read_text(encoding="utf-8", errors="replace")
+                    (out / name).write_text(scrub(text), encoding="utf-8")
+            return
+    previous = site / "dbt-docs"
+    if previous.is_dir():
+        shutil.copytree(previous, out, copy_function=_link_or_copy)
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _replace_dir(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+
+
+# ---------------------------------------------------------------- the swap
+
+
+def _safe(run_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", run_id)[:80] or "run"
+
+
+def site_path(settings: Settings) -> Path:
+    """The site path itself (the symlink), not the release it points to.
+
+    settings.site_dir resolves symlinks, which lands inside .<site>.releases/ once a release is
+    live; step back out of it.
+    """
+    resolved = settings.site_dir
+    match = re.fullmatch(r"\.(.+)\.releases", resolved.parent.name)
+    if match:
+        return resolved.parent.parent / match.group(1)
+    return resolved
+
+
+def releases_dir(site: Path) -> Path:
+    return site.parent / f".{site.name}.releases"
+
+
+def _fresh_build_dir(site: Path, run_id: str) -> Path:
+    site.parent.mkdir(parents=True, exist_ok=True)
+    # Leftovers of builds that were killed (a run holds the warehouse lock, so none is live).
+    for stale in site.parent.glob(f"{site.name}.new-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    build = site.parent / f"{site.name}.new-{_safe(run_id)}"
+    build.mkdir()
+    return build
+
+
+def _swap_in(site: Path, build: Path, run_id: str) -> None:
+    releases = releases_dir(site)
+    releases.mkdir(exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    previous: Path | None = None
+    if site.is_symlink():
+        previous = site.resolve()
+    elif site.is_dir():
+        # First publish over a plain folder: it becomes the previous release.
+        previous = releases / f"{stamp}-before"
+        os.rename(site, previous)
+    elif site.exists():
+        raise FileExistsError(f"{site} exists and is not a folder; not replacing it")
+    release = releases / f"{stamp}-{_safe(run_id)}"
+    os.rename(build, release)
+    link = site.parent / f".{site.name}.link-{_safe(run_id)}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    os.symlink(os.path.relpath(release, site.parent), link)
+    os.replace(link, site)  # the atomic step
+    _prune(releases, keep={release.resolve(), previous.resolve() if previous else None})
+
+
+def _prune(releases: Path, keep: set[Path | None]) -> None:
+    for path in releases.iterdir():
+        if path.resolve() not in keep:
+            shutil.rmtree(path, ignore_errors=True)

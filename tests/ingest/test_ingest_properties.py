@@ -1,0 +1,233 @@
+"""Property tests: random, malformed rows never crash a load; each row ends up loaded exactly when
+an independent Python reading of the contract accepts it, and quarantined otherwise; no
+identifier-shaped value is stored unmasked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from flows.contract import ENTITIES, PARTICIPANT_ID_PATTERN
+from flows.ingest.identifiers import classify
+from tests.ingest.ingest_support import P1, Drop, participant
+
+EXPORT_DATE = dt.date(2026, 11, 7)
+
+TRICKY = [
+    "",
+    " ",
+    "2.5",
+    "3.0",
+    "1e3",
+    "NaN",
+    "true ",
+    "TRUE",
+    "0",
+    "-1",
+    "61",
+    "2026-13-01",
+    "2026-11-08",
+    "2026-11-07T10:00:00",
+    "2026-11-07T10:00:00+01:00",
+    "jane@x.org",
+    "555-123-4567",
+    "123-45-6789",
+    '"',
+    ",",
+    "a\nb",
+    "é",
+    "p_ffffffffffffffff",
+]
+
+
+def _valid_values(entity: str, column: str) -> st.SearchStrategy:
+    col = ENTITIES[entity].column(column)
+    if col.allowed:
+        return st.sampled_from(col.allowed)
+    if col.sql_type == "DATE":
+        return st.dates(dt.date(2025, 1, 1), dt.date(2026, 11, 10)).map(dt.date.isoformat)
+    if col.sql_type == "TIMESTAMPTZ":
+        return st.datetimes(
+            dt.datetime(2025, 1, 1),
+            dt.datetime(2026, 12, 1),
+            timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=-5))]),
+        ).map(lambda d: d.isoformat())
+    if col.sql_type == "INTEGER":
+        return st.integers(-2, (col.max_value or 10) + 2).map(str)
+    if col.sql_type == "BOOLEAN":
+        return st.sampled_from(["true", "false", "True"])
+    if col.pattern:
+        return st.sampled_from([P1, "p_ffffffffffffffff"])
+    return st.from_regex(r"\A[a-z]_[0-9]{1,6}\Z")
+
+
+def _value(entity: str, column: str) -> st.SearchStrategy:
+    text = st.text(
+        st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]), max_size=12
+    )
+    return st.one_of(
+        _valid_values(entity, column),
+        _valid_values(entity, column),
+        st.none(),
+        st.sampled_from(TRICKY),
+        text,
+    )
+
+
+def _rows(entity: str) -> st.SearchStrategy:
+    row = st.fixed_dictionaries({c: _value(entity, c) for c in ENTITIES[entity].column_names})
+    return st.lists(row, min_size=1, max_size=8)
+
+
+# --- an independent reading of EXPORTS.md ---------------------------------------------------
+_TS = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)")
+
+
+def _parse(sql_type: str, value: str):
+    if sql_type == "DATE":
+        return dt.date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
+    if sql_type == "TIMESTAMPTZ":
+        if not _TS.fullmatch(value):
+            return None
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if sql_type == "INTEGER":
+        return int(float(value)) if re.fullmatch(r"[+-]?\d{1,9}(\.0+)?", value) else None
+    if sql_type == "BOOLEAN":
+        return {"true": True, "false": False}.get(value.lower())
+    return value
+
+
+def contract_accepts(entity: str, row: dict[str, str | None], known: set[str]) -> bool:
+    typed = {}
+    for col in ENTITIES[entity].columns:
+        value = row[col.name] or None
+        if value is None:
+            if not col.nullable:
+                return False
+            typed[col.name] = None
+            continue
+        if classify(value):
+            return False
+        try:
+            parsed = _parse(col.sql_type, value)
+        except ValueError:
+            return False
+        if parsed is None:
+            return False
+        if col.allowed and parsed not in col.allowed:
+            return False
+        if col.pattern and not re.search(col.pattern, parsed):
+            return False
+        if col.min_value is not None and not col.min_value <= parsed <= col.max_value:
+            return False
+        typed[col.name] = parsed
+    if entity == "participants":
+        if typed["enrolled_on"] > EXPORT_DATE:
+            return False
+        if (typed["discharged_on"] is None) != (typed["discharge_reason"] is None):
+            return False
+        if typed["discharged_on"] and typed["discharged_on"] < typed["enrolled_on"]:
+            return False
+    if entity == "checkins" and typed["report_date"] > EXPORT_DATE:
+        return False
+    if entity == "appointments" and typed["cancelled_by"] and typed["status"] != "cancelled":
+        return False
+    return entity == "participants" or typed["participant_id"] in known
+
+
+def withdrawn(rows: list[dict], accepted: set[int]) -> set[str]:
+    """Participants whose latest version says consent false: loaded rows, and quarantined rows
+    whose id, consent (false) and updated_at are themselves valid."""
+    latest: dict[str, tuple] = {}
+    for i, row in enumerate(rows, 1):
+        pid, consent, updated = (
+            row[c] or None for c in ("participant_id", "data_sharing_consent", "updated_at")
+        )
+        signal = (
+            pid
+            and re.search(PARTICIPANT_ID_PATTERN, pid)
+            and (consent or "").lower() == "false"
+            and updated
+            and _parse("TIMESTAMPTZ", updated)
+        )
+        if i not in accepted and not signal:
+            continue
+        version = (_parse("TIMESTAMPTZ", updated), i, consent.lower() == "false")
+        if pid not in latest or version[:2] > latest[pid][:2]:
+            latest[pid] = version
+    return {pid for pid, version in latest.items() if version[2]}
+
+
+def _check(entity: str, ext: str, rows: list[dict]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        drop = Drop(Path(tmp))
+        if entity != "participants":
+            drop.write("app/participants_20261101.csv", [participant(P1)])
+        rel = f"{ENTITIES[entity].system}/{entity}_20261107.{ext}"
+        drop.write(rel, rows)
+        drop.ingest()  # must not raise
+        delivery = drop.delivery(rel)
+        assert delivery["status"] == "loaded"
+        assert delivery["rows_read"] == len(rows)
+        loaded = {
+            r[0]
+            for r in drop.query(
+                f"SELECT _row_number FROM landing.{entity} WHERE _source_file = ?", [rel]
+            )
+        }
+        quarantined = {r[1] for r in drop.quarantine(rel)}
+        accepted = {i for i, row in enumerate(rows, 1) if contract_accepts(entity, row, {P1})}
+        gone = withdrawn(rows, accepted) if entity == "participants" else set()
+        pids = {i: row["participant_id"] for i, row in enumerate(rows, 1)}
+        assert loaded == {i for i in accepted if pids[i] not in gone}
+        assert quarantined == {
+            i for i in range(1, len(rows) + 1) if i not in accepted and pids[i] not in gone
+        }
+        assert delivery["rows_loaded"] + delivery["rows_quarantined"] == len(rows)
+        leaked = [v for row in rows for v in row.values() if v and classify(v)]
+        dump = repr(drop.dump())
+        assert not [v for v in leaked if repr(v)[1:-1] in dump]
+        # participant_id in the quarantine only when well-formed
+        for (pid,) in drop.query("SELECT participant_id FROM quality.quarantine"):
+            assert pid is None or re.match(PARTICIPANT_ID_PATTERN, pid)
+
+
+# Each example is a real ingest into a new warehouse (~0.3 s): few examples, no slow shrinking.
+_SETTINGS = settings(
+    max_examples=12,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl"])
+@pytest.mark.parametrize("entity", ["participants", "checkins", "appointments"])
+def test_random_rows_are_loaded_or_quarantined_never_crash(entity: str, ext: str) -> None:
+    @_SETTINGS
+    @given(_rows(entity))
+    def run(rows: list[dict]) -> None:
+        _check(entity, ext, rows)
+
+    run()
+
+
+@given(st.binary(max_size=400), st.sampled_from(["csv", "jsonl", "parquet"]))
+@settings(max_examples=40, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+def test_random_bytes_never_crash_a_load(content: bytes, ext: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        drop = Drop(Path(tmp))
+        drop.raw(f"app/checkins_20261107.{ext}", content)
+        report = drop.ingest()
+        assert report.files_seen == 1
+        assert report.files_loaded + report.files_quarantined + report.files_empty == 1
+        assert drop.query("SELECT count(*) FROM landing.checkins") == [(0,)]

@@ -1,0 +1,56 @@
+"""The gate at the end of the real chain: generate -> ingest -> dbt build -> validate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from expectations.gate import validate
+from flows.generate import generate_exports
+from flows.ingest import ingest_exports
+from flows.settings import Settings
+from flows.transform import run_dbt
+from flows.warehouse import connect
+from tests.validation.conftest import AS_OF
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[int]]:
+    root = tmp_path_factory.mktemp("chain")
+    settings = Settings(
+        data_dir=root, exports=root / "exports", warehouse=root / "warehouse.duckdb", as_of=AS_OF
+    )
+    generate_exports(settings.exports_dir, participants=250, seed=11, as_of=AS_OF)
+    report = ingest_exports(settings.exports_dir, settings.warehouse_path, settings)
+    run_dbt(settings, ["build"])
+    return settings, report.new_delivery_ids
+
+
+def test_clean_chain_passes(built):
+    settings, ids = built
+
+    result = validate(settings, ids, "chain-clean")
+
+    assert result.success, result.critical_failures
+    assert result.critical_failures == []
+    assert (result.docs_dir / "index.html").is_file()
+    with connect(settings.warehouse_path, read_only=True) as con:
+        rows = con.execute(
+            "select count(*), count(distinct suite) from quality.validation_runs "
+            "where run_id = 'chain-clean'"
+        ).fetchone()
+    assert rows == (result.evaluated, 10)
+
+
+def test_stale_chain_fails_freshness(built, tmp_path: Path):
+    settings, ids = built
+    stale = settings.model_copy(update={"as_of": AS_OF + dt.timedelta(days=40)})
+
+    result = validate(stale, ids, "chain-stale")
+
+    assert not result.success
+    assert any(f.startswith("checkin_freshness: newest check-in") for f in result.critical_failures)

@@ -1,0 +1,61 @@
+"""The Data Docs a stale night publishes, read in headless Chromium with no network."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+
+from expectations.gate import validate
+from tests.validation.conftest import AS_OF, settings_for
+from tests.validation.fake_warehouse import TONIGHT
+
+
+@pytest.mark.browser
+def test_stale_run_docs_show_the_freshness_failure(fake_settings, tmp_path, chromium_page):
+    stale = settings_for(fake_settings.data_dir, AS_OF + dt.timedelta(days=30))
+    result = validate(stale, TONIGHT, "stale-docs")
+    # The site copies the folder elsewhere: it must not depend on where it was built.
+    copy = tmp_path / "site" / "validation"
+    shutil.copytree(result.docs_dir, copy)
+    page = chromium_page
+
+    page.goto((copy / "index.html").as_uri())
+    summary = page.inner_text("body")
+    assert "Validation FAILED" in summary
+    assert "newest check-in report date within freshness_days" in summary
+    assert "Ingestion quarantine summary" in summary
+
+    page.click("a[href*='validations/checkin_freshness/']")
+    docs = page.inner_text("body")
+    assert "checkin_freshness" in docs
+    assert "Failed" in docs
+    assert "[CRITICAL] newest check-in report date within freshness_days" in docs
+    row = page.locator("tr", has_text="newest check-in report date").last
+    assert "31" in row.inner_text()  # the observed days since the newest report
+    # The status icon's font comes from a CDN; our custom CSS spells the status out instead.
+    status = row.locator("i").first.evaluate("el => getComputedStyle(el, '::before').content")
+    assert status == '"FAILED"'
+    ok_row = page.locator("tr", has_text="some check-in is reported").last
+    ok = ok_row.locator("i").first.evaluate("el => getComputedStyle(el, '::before').content")
+    assert ok == '"passed"'
+
+    page.goto((copy / "quarantine.html").as_uri())
+    quarantine = page.inner_text("body")
+    assert "app/checkins_tonight.csv" in quarantine
+    assert "p_0000" not in quarantine  # counts only, never a participant's id
+
+
+@pytest.mark.browser
+def test_clean_run_docs_list_every_suite(fake_settings, chromium_page):
+    result = validate(fake_settings, TONIGHT, "clean-docs")
+    page = chromium_page
+
+    page.goto((result.docs_dir / "index.html").as_uri())
+    text = page.inner_text("body")
+    assert "Validation passed" in text
+    links = page.eval_on_selector_all("a[href^='validations/']", "els => els.length")
+    assert links == 10
+    page.click("a[href*='validations/marts_retention_curve/']")
+    assert "[CRITICAL] retention within 0..1" in page.inner_text("body")
