@@ -174,7 +174,9 @@ def failure_items(run: RunSummary) -> list[str]:
     if run.dbt_ok is False:
         items.append("The dbt build failed.")
     if run.error:
-        items.append(f"Error: {run.error}")
+        # dbt's message can run to pages; the banner names the failure, the log has the rest.
+        error = run.error if len(run.error) <= 600 else run.error[:600] + " …"
+        items.append(f"Error: {error}")
     return [scrub(i) for i in items] or ["The run failed."]
 
 

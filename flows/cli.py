@@ -150,7 +150,7 @@ def cmd_generate(settings: Settings) -> int:
     )
     print(
         f"Wrote {len(report.files)} files to {report.out_dir}: {report.participants} "
-        f"participants, {report.checkins} check-ins, {report.appointments} appointment versions "
+        f"participants, {report.checkins} check-ins, {report.appointments} appointments "
         f"(as of {report.as_of})."
     )
     return 0

@@ -142,7 +142,7 @@ def build(ctx: Context) -> Page:
     run = ctx.run
     body = (
         headlines(ctx)
-        + '<div class="card"><h2>This run</h2>'
+        + '<div class="card"><h2>The run behind these figures</h2>'
         + f"<p>As of <strong>{run.as_of:%Y-%m-%d}</strong> · run {esc(run.run_id)} started "
         f"{run.started_at:%Y-%m-%d %H:%M %Z}</p>"
         + freshness(ctx)

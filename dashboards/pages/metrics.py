@@ -26,7 +26,8 @@ DEFINITIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "transferred discharges and participants still in care are censored. The curve is the "
         "Kaplan-Meier estimate of staying in care beyond t days; the headline 90-day retention is "
         "that estimate at day 90. Retention at 30/90/180 days by cohort counts only participants "
-        "whose outcome at that day is known.",
+        "whose outcome at that day is known, and is shown once the whole cohort has been followed "
+        "that long plus {gap} days.",
         ("participant_retention", "retention_curve", "retention_curve_by_care_track"),
     ),
     "funnel": (

@@ -335,3 +335,17 @@ def test_check_ins_find_participants_delivered_the_same_night(drop: Drop) -> Non
     drop.ingest()
     assert drop.quarantine() == []
     assert drop.query("SELECT checkin_id FROM landing.checkins") == [("c_1",)]
+
+
+def test_csv_with_bom_crlf_quoted_header_and_other_column_order_loads(drop: Drop) -> None:
+    columns = list(reversed(participant(P1)))
+    body = csv_bytes([participant(P1), participant(P2)], columns).decode()
+    header, rest = body.split("\r\n", 1)
+    header = ",".join(f'"{name}"' for name in header.split(","))
+    drop.raw(f"{PART}.csv", ("\ufeff" + header + "\r\n" + rest.rstrip("\r\n")).encode())
+    report = drop.ingest()
+    assert (report.rows_loaded, report.rows_quarantined) == (2, 0)
+    assert drop.query("SELECT state, _row_number FROM landing.participants ORDER BY 2") == [
+        ("NY", 1),
+        ("NY", 2),
+    ]

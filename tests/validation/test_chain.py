@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from flows.warehouse import connect
 from tests.validation.conftest import AS_OF
 
 pytestmark = pytest.mark.slow
+ID = re.compile(r"p_[0-9a-f]{16}")
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +40,8 @@ def test_clean_chain_passes(built):
     assert result.success, result.critical_failures
     assert result.critical_failures == []
     assert (result.docs_dir / "index.html").is_file()
+    for page in result.docs_dir.rglob("*.html"):  # reports show counts, never a participant id
+        assert not ID.search(page.read_text(encoding="utf-8")), page.name
     with connect(settings.warehouse_path, read_only=True) as con:
         rows = con.execute(
             "select count(*), count(distinct suite) from quality.validation_runs "

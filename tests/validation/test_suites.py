@@ -128,3 +128,12 @@ def test_quarantine_page_shows_file_and_reason_as_text(source_file, reason):
     parser.feed(quarantine_page("r", frame, frame.iloc[0:0]))
     assert parser.cells[0] == source_file
     assert parser.cells[2] == reason
+
+
+def test_importing_the_gate_does_not_import_great_expectations():
+    """GX costs seconds to import: the flow imports the gate module, GX loads only to validate."""
+    import subprocess
+    import sys
+
+    code = "import sys, expectations.gate; sys.exit('great_expectations' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
