@@ -50,6 +50,10 @@ def ingest_task(settings: Settings) -> IngestReport:
     from flows.ingest import ingest_exports
 
     logger = get_run_logger()
+    if not settings.exports_dir.is_dir():
+        # A missing drop folder is usually an unmounted share: fail loudly (retried), never
+        # report "nothing new".
+        raise FileNotFoundError(f"exports folder {settings.exports_dir} does not exist")
     report = ingest_exports(settings.exports_dir, settings.warehouse_path, settings)
     logger.info(
         "Ingested %d new file(s) of %d seen: %d rows loaded, %d rows quarantined, "

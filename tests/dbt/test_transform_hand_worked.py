@@ -31,6 +31,7 @@ import json
 import pandas as pd
 import pytest
 
+from flows.settings import Settings
 from flows.transform import dbt_target_dir, run_dbt
 from tests.dbt.transform_support import Landing, build, query
 
@@ -547,3 +548,20 @@ def test_docs_generate(warehouse):
     for node in manifest["nodes"].values():
         if node["resource_type"] == "model":
             assert node["description"].startswith("One row per"), node["name"]
+
+
+def test_thresholds_are_dbt_vars(tmp_path):
+    """The same participants with retention_gap_days 31 and a female heavy threshold of 5."""
+    settings = Settings(
+        data_dir=tmp_path, as_of=AS_OF, retention_gap_days=31, heavy_threshold_female=5
+    )
+    landing_rows().write(settings.warehouse_path)
+    models = ["+participant_retention", "+participant_drinking_monthly"]
+    run_dbt(settings, ["run", "--select", *models])
+    frame = query(settings, "select * from marts.participant_retention")
+    retention = rows_by(frame, "participant_id")
+    # P2's 31-day gap no longer ends the episode: last engaged 03-12, 61 days, then dropped out.
+    assert (retention[P[2]]["days_retained"], retention[P[2]]["status"]) == (61, "dropped_out")
+    assert retention[P[3]]["status"] == "in_care"  # as-of date 31 days after: within the gap
+    p14 = monthly(settings, 14)
+    assert p14[1]["heavy_drinking_days"] == 0  # 4 drinks is below a threshold of 5
