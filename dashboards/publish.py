@@ -281,16 +281,8 @@ def _safe(run_id: str) -> str:
 
 
 def site_path(settings: Settings) -> Path:
-    """The site path itself (the symlink), not the release it points to.
-
-    settings.site_dir resolves symlinks, which lands inside .<site>.releases/ once a release is
-    live; step back out of it.
-    """
-    resolved = settings.site_dir
-    match = re.fullmatch(r"\.(.+)\.releases", resolved.parent.name)
-    if match:
-        return resolved.parent.parent / match.group(1)
-    return resolved
+    """The site path itself (the symlink), not the release it points to."""
+    return settings.site_dir
 
 
 def releases_dir(site: Path) -> Path:

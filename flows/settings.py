@@ -80,7 +80,8 @@ class Settings(BaseSettings):
 
     @property
     def site_dir(self) -> Path:
-        return (self.site or self.data_dir / "site").resolve()
+        # Not resolve(): the site is a symlink swapped on every publish (dashboards/publish.py).
+        return (self.site or self.data_dir / "site").absolute()
 
     @property
     def prefect_home_dir(self) -> Path:

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from flows.settings import DBT_PROJECT_DIR, Settings
+from flows.settings import Settings
 
 # Read by dbt_project/profiles.yml.
 WAREHOUSE_ENV = "AUD_DBT_WAREHOUSE_PATH"
@@ -37,20 +37,27 @@ def dbt_log_dir(settings: Settings) -> Path:
     return (settings.data_dir / "dbt" / "logs").resolve()
 
 
-def dbt_cli_args(settings: Settings, args: list[str]) -> list[str]:
-    """The full dbt command line: the caller's command plus project, profile, paths and vars."""
+def dbt_cli_args(settings: Settings, args: list[str], candidate: bool = False) -> list[str]:
+    """The full dbt command line: the caller's command plus project, profile, paths and vars.
+
+    With candidate=True the marts are built into settings.candidate_schema, for validation before
+    they are published (flows/promote.py).
+    """
+    dbt_vars = settings.dbt_vars()
+    if candidate:
+        dbt_vars["marts_schema"] = settings.candidate_schema
     return [
         *args,
         "--project-dir",
-        str(DBT_PROJECT_DIR),
+        str(settings.dbt_project_dir),
         "--profiles-dir",
-        str(DBT_PROJECT_DIR),
+        str(settings.dbt_project_dir),
         "--target-path",
         str(dbt_target_dir(settings)),
         "--log-path",
         str(dbt_log_dir(settings)),
         "--vars",
-        json.dumps(settings.dbt_vars()),
+        json.dumps(dbt_vars),
     ]
 
 
@@ -81,7 +88,7 @@ def _failure_message(result: object) -> str:
     return "\n".join(lines)
 
 
-def run_dbt(settings: Settings, args: list[str]) -> None:
+def run_dbt(settings: Settings, args: list[str], candidate: bool = False) -> None:
     """Run one dbt command (e.g. ``["build"]``) in-process; DbtBuildError if any node fails."""
     from dbt.cli.main import dbtRunner  # imported here: it costs about 2 s
 
@@ -92,10 +99,19 @@ def run_dbt(settings: Settings, args: list[str]) -> None:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     with _environment(env):
-        outcome = dbtRunner().invoke(dbt_cli_args(settings, args))
+        outcome = dbtRunner().invoke(dbt_cli_args(settings, args, candidate=candidate))
     if outcome.success:
         return
     if outcome.exception is not None:
         raise DbtBuildError(f"dbt {' '.join(args)} failed: {outcome.exception}")
     detail = _failure_message(outcome.result) or "no node reported an error; see the dbt log"
     raise DbtBuildError(f"dbt {' '.join(args)} failed:\n{detail}")
+
+
+def run_dbt_docs(settings: Settings) -> Path:
+    """Generate the docs of the public marts; returns the folder holding static_index.html.
+
+    `--static` makes one self-contained page that opens from file:// (the site works offline).
+    """
+    run_dbt(settings, ["docs", "generate", "--static"])
+    return dbt_target_dir(settings)
