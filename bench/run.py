@@ -172,7 +172,7 @@ FLOOR_RUNNER = """
 import sys, duckdb
 db, exports, as_of, script = sys.argv[1:5]
 sql = open(script).read().replace("{{exports}}", exports).replace("{{as_of}}", as_of)
-with duckdb.connect(db) as con:
+with duckdb.connect(db, config={"enable_progress_bar": False}) as con:
     con.execute(sql)
 """
 

@@ -61,24 +61,49 @@ def exception_message(info: dict[str, Any] | None) -> str | None:
     return None
 
 
-def outcome_of(suite: str, expectation_result: Any) -> Outcome:
+def offending_rows(value: Any, rows: int) -> str | None:
+    """A summary's count of offending rows in the words row-level checks used (history stays
+    comparable): "k of n rows unexpected"."""
+    try:
+        return f"{int(float(value))} of {rows} rows unexpected"
+    except (TypeError, ValueError):
+        return None
+
+
+def outcome_of(suite: str, expectation_result: Any, rows: int | None = None) -> Outcome:
+    """One evaluated expectation; `rows` is what a summary frame stands for (see rows_checked)."""
     config = expectation_result.expectation_config
     severity = getattr(config.severity, "value", config.severity) or "critical"
     text = (config.description or config.type).split("] ", 1)[-1]
-    column = config.kwargs.get("column") or config.kwargs.get("column_A")
+    # Summary checks name the data column they are about (meta "subject"), not the summary's.
+    subject = (config.meta or {}).get("subject")
+    column = subject or config.kwargs.get("column") or config.kwargs.get("column_A")
+    suffix = f" ({column})"
     value = observed(expectation_result.result or {})
+    if subject and config.type == "expect_column_max_to_be_between" and rows is not None:
+        # A delivery summary check: the observed maximum is the count of offending rows.
+        count = (expectation_result.result or {}).get("observed_value")
+        value = offending_rows(count, rows) or value
     error = exception_message(expectation_result.exception_info)
     if error is not None:
         # GX's message names columns and metrics, not data values.
         value = f"not evaluated: {error[:200]}"
     return Outcome(
         suite=suite,
-        expectation=f"{text} ({column})" if column else text,
+        # Descriptions already end with the column (project.description); older ones did not.
+        expectation=text if not column or text.endswith(suffix) else text + suffix,
         severity=str(severity),
         success=bool(expectation_result.success),
         observed_value=value,
         expectation_type=config.type,
     )
+
+
+def rows_checked(frame: Any) -> int:
+    """Rows a suite's frame stands for: summaries carry their source row count in `rows`."""
+    if "rows" in frame.columns:
+        return int(frame["rows"].fillna(0).sum())
+    return len(frame)
 
 
 def _run_checkpoints(
@@ -101,10 +126,10 @@ def _run_checkpoints(
             expectation_parameters=parameters,
             run_id=run_identifier,
         )
-        run = SuiteRun(name=suite.name, rows=len(frame))
+        run = SuiteRun(name=suite.name, rows=rows_checked(frame))
         for identifier, validation in result.run_results.items():
             run.page = Path("validations", *identifier.to_tuple()).with_suffix(".html").as_posix()
-            run.outcomes += [outcome_of(suite.name, r) for r in validation.results]
+            run.outcomes += [outcome_of(suite.name, r, run.rows) for r in validation.results]
         runs.append(run)
         log.debug(
             "%s: %d rows in %.2f s", suite.name, len(frame), time.perf_counter() - suite_started
@@ -147,7 +172,9 @@ def validate(settings: Settings, new_delivery_ids: list[int], run_id: str) -> Va
     run_at = dt.datetime.now(dt.UTC)
     as_of = settings.resolved_as_of()
     with connect(settings.warehouse_path, read_only=True) as con:
-        schema, frames = read_frames(con, new_delivery_ids, as_of, settings.candidate_schema)
+        schema, frames = read_frames(
+            con, new_delivery_ids, as_of, settings.candidate_schema, settings.timezone
+        )
         quarantine_tonight, quarantine_all = read_quarantine(con, new_delivery_ids)
     read_seconds = time.perf_counter() - started
     gx_import.join()

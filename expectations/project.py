@@ -55,8 +55,14 @@ def expectation_type(class_name: str) -> str:
 
 
 def description(check: Check) -> str:
-    """Data Docs show the description instead of GX's own sentence: lead with the severity."""
-    return f"[{check.severity.upper()}] {check.text}"
+    """Data Docs show the description instead of GX's own sentence: lead with the severity, and
+    name the data column (for summary checks, GX's column is the summary's, not the data's)."""
+    return f"[{check.severity.upper()}] {check.label}"
+
+
+def meta(check: Check) -> dict[str, str]:
+    """Severity, and the data column a summary check is about (the gate's labels use it)."""
+    return {"severity": check.severity, **({"subject": check.subject} if check.subject else {})}
 
 
 def expected_config(check: Check) -> dict[str, Any]:
@@ -66,7 +72,7 @@ def expected_config(check: Check) -> dict[str, Any]:
         "kwargs": check.kwargs,
         "severity": check.severity,
         "description": description(check),
-        "meta": {"severity": check.severity},
+        "meta": meta(check),
     }
 
 
@@ -78,7 +84,7 @@ def _gx_expectation(check: Check):
         **check.kwargs,
         severity=check.severity,
         description=description(check),
-        meta={"severity": check.severity},
+        meta=meta(check),
     )
 
 

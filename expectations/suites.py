@@ -25,10 +25,13 @@ class Check:
     kwargs: dict[str, Any]
     severity: Severity
     text: str  # what it means, shown in Data Docs and in the run's lists
+    # The data column a check on a summary frame is about (e.g. `craving_score` for the count of
+    # its out-of-range values): labels name it instead of the summary's column.
+    subject: str | None = None
 
     @property
     def column(self) -> str | None:
-        return self.kwargs.get("column") or self.kwargs.get("column_A")
+        return self.subject or self.kwargs.get("column") or self.kwargs.get("column_A")
 
     @property
     def label(self) -> str:
@@ -68,8 +71,18 @@ def _zero(column: str, text: str, severity: Severity = "critical") -> Check:
     return _between(column, text, 0, 0, severity)
 
 
+def _no_rows(summary: str, subject: str, text: str, severity: Severity = "critical") -> Check:
+    """A row-level rule checked on a delivery summary: its count of offending rows must be 0."""
+    return Check(
+        "ExpectColumnMaxToBeBetween", {"column": summary, "max_value": 0}, severity, text, subject
+    )
+
+
 def _delivery_suite(entity: Entity, extra: tuple[Check, ...]) -> Suite:
-    """Contract rules for tonight's rows of one entity (the landing rows of the new deliveries)."""
+    """Contract rules for tonight's rows of one entity (the landing rows of the new deliveries).
+
+    They run on `frames.delivery_summary` (one row of counts of offending rows), not on the rows.
+    """
     checks = [
         Check(
             "ExpectTableColumnsToMatchSet",
@@ -81,32 +94,25 @@ def _delivery_suite(entity: Entity, extra: tuple[Check, ...]) -> Suite:
     for col in entity.columns:
         if not col.nullable:
             text = "key is filled in" if col.name == entity.key else "required value is filled in"
-            checks.append(_not_null(col.name, text))
+            checks.append(_no_rows(f"{col.name}_missing", col.name, text))
         if col.allowed:
             checks.append(
-                Check(
-                    "ExpectColumnValuesToBeInSet",
-                    {"column": col.name, "value_set": list(col.allowed)},
-                    "critical",
-                    "value is one of the contract's values",
+                _no_rows(
+                    f"{col.name}_not_in_set", col.name, "value is one of the contract's values"
                 )
             )
         if col.min_value is not None or col.max_value is not None:
             checks.append(
-                _between(
+                _no_rows(
+                    f"{col.name}_out_of_range",
                     col.name,
                     f"value within the contract's range {col.min_value} to {col.max_value}",
-                    col.min_value,
-                    col.max_value,
                 )
             )
         if col.pattern:
             checks.append(
-                Check(
-                    "ExpectColumnValuesToMatchRegex",
-                    {"column": col.name, "regex": col.pattern},
-                    "critical",
-                    "id has the contract's pseudonymous shape",
+                _no_rows(
+                    f"{col.name}_not_matching", col.name, "id has the contract's pseudonymous shape"
                 )
             )
     return Suite(f"new_{entity.name}_delivery", (*checks, *extra))
@@ -115,22 +121,36 @@ def _delivery_suite(entity: Entity, extra: tuple[Check, ...]) -> Suite:
 NEW_PARTICIPANTS = _delivery_suite(
     PARTICIPANTS,
     (
-        _between(
-            "enrolled_days_after_export", "enrolment not dated after the export date", None, 0
+        _no_rows(
+            "enrolled_days_after_export",
+            "enrolled_days_after_export",
+            "enrolment not dated after the export date",
         ),
-        _between("discharge_days_after_enrolment", "discharge not dated before enrolment", 0, None),
+        _no_rows(
+            "discharge_days_after_enrolment",
+            "discharge_days_after_enrolment",
+            "discharge not dated before enrolment",
+        ),
     ),
 )
 
 NEW_CHECKINS = _delivery_suite(
     CHECKINS,
     (
-        _between("report_days_after_export", "report date not after the export date", None, 0),
+        _no_rows(
+            "report_days_after_export",
+            "report_days_after_export",
+            "report date not after the export date",
+        ),
         Check(
-            "ExpectColumnValuesToNotBeNull",
-            {"column": "standard_drinks", "mostly": _param("answered_drinks_min_share")},
+            "ExpectColumnMinToBeBetween",
+            {
+                "column": "standard_drinks_answered_share",
+                "min_value": _param("answered_drinks_min_share"),
+            },
             "warning",
             "share of skipped drinks answers within bound",
+            "standard_drinks",
         ),
     ),
 )

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     as_of: dt.date | None = Field(None, description="As-of date; default today in the program tz.")
     timezone: str = Field("America/New_York", description="Program time zone (IANA name).")
     engine: Literal["duckdb", "spark"] = "duckdb"
+    # DuckDB spills to disk beyond this, so a big night stays within the machine's memory budget.
+    duckdb_memory_limit: str = Field("3GB", description="DuckDB memory_limit for every step.")
     # dbt builds a nightly run's marts here; they are copied to `marts` once validated.
     candidate_schema: str = "marts_candidate"
 

@@ -17,6 +17,7 @@ from flows.settings import Settings
 
 # Read by dbt_project/profiles.yml.
 WAREHOUSE_ENV = "AUD_DBT_WAREHOUSE_PATH"
+MEMORY_LIMIT_ENV = "AUD_DBT_MEMORY_LIMIT"
 # dbt's node statuses that mean the node did not succeed.
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 
@@ -95,6 +96,7 @@ def run_dbt(settings: Settings, args: list[str], candidate: bool = False) -> Non
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     env = {
         WAREHOUSE_ENV: str(settings.warehouse_path),
+        MEMORY_LIMIT_ENV: settings.duckdb_memory_limit,
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }

@@ -23,7 +23,10 @@ class WarehouseBusyError(RuntimeError):
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    from flows.settings import Settings
+
+    config = {"memory_limit": Settings().duckdb_memory_limit}
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
     try:
         yield con
     finally:

@@ -139,6 +139,49 @@ def test_history_grows_by_one_run_each_time(fake_settings):
             "update landing.participants set sex_at_birth = 'x' where _delivery_id = 4",
             "new_participants_delivery: value is one of the contract's values (sex_at_birth)",
         ),
+        (
+            "update landing.checkins set participant_id = 'P_0000000000000007' "
+            "where _delivery_id = 5 and _row_number = 3",
+            "new_checkins_delivery: id has the contract's pseudonymous shape (participant_id)",
+        ),
+        (
+            "update landing.checkins set checkin_id = null where _delivery_id = 5 "
+            "and _row_number = 4",
+            "new_checkins_delivery: key is filled in (checkin_id)",
+        ),
+        (
+            "update landing.checkins set report_date = _export_date + 1 where _delivery_id = 5 "
+            "and _row_number = 2",
+            "new_checkins_delivery: report date not after the export date "
+            "(report_days_after_export)",
+        ),
+        (
+            "update landing.participants set discharged_on = enrolled_on - 1 "
+            "where _delivery_id = 4",
+            "new_participants_delivery: discharge not dated before enrolment "
+            "(discharge_days_after_enrolment)",
+        ),
+        (
+            "alter table landing.checkins drop column craving_score",
+            "new_checkins_delivery: every contract column of checkins is present",
+        ),
+        (
+            # A newer version of a past appointment marks it entered-in-error: the (unrebuilt)
+            # mart still counts it, so the totals derived from landing no longer reconcile.
+            "insert into landing.appointments by name select * replace ("
+            "'entered-in-error' as status, updated_at + interval 1 hour as updated_at, "
+            "6 as _delivery_id) from landing.appointments "
+            "where appointment_id = 'p_0000000000000007-a1'",
+            "marts_reconciliation: scheduled total reconciles with appointments "
+            "(scheduled_total_difference)",
+        ),
+        (
+            "insert into landing.appointments by name select * replace ("  # an older version
+            "'entered-in-error' as status, updated_at - interval 1 hour as updated_at, "
+            "6 as _delivery_id) from landing.appointments "
+            "where appointment_id = 'p_0000000000000007-a1'",
+            None,
+        ),
     ],
 )
 def test_broken_data_fails_the_named_critical_check(fake_settings, breakage, expected):
@@ -196,3 +239,25 @@ def test_candidate_marts_are_what_is_validated(fake_settings):
     assert "marts_retention_curve: retention within 0..1 (retention)" in result.critical_failures
     assert all(f.startswith("marts_retention_curve") for f in result.critical_failures)
     assert f"<code>{schema}</code>" in (result.docs_dir / "index.html").read_text()
+
+
+def test_landing_rules_report_counts_of_offending_rows(fake_settings):
+    """Delivery checks run on a summary, yet report how many of tonight's rows broke a rule."""
+    with connect(fake_settings.warehouse_path) as con:
+        con.execute(
+            "update landing.checkins set craving_score = 42 where _delivery_id = 5 "
+            "and _row_number in (3, 4)"
+        )
+        tonight = con.execute(
+            "select count(*) from landing.checkins where _delivery_id = 5"
+        ).fetchone()[0]
+
+    result = validate(fake_settings, TONIGHT, "counts-1")
+
+    label = "value within the contract's range 0 to 10 (craving_score)"
+    assert result.critical_failures == [f"new_checkins_delivery: {label}"]
+    observed = {(r[1], r[2]): r[5] for r in history(fake_settings)}
+    assert observed[("new_checkins_delivery", label)] == f"2 of {tonight} rows unexpected"
+    assert observed[("new_checkins_delivery", "key is filled in (checkin_id)")] == (
+        f"0 of {tonight} rows unexpected"
+    )

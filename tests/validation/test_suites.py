@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expectations.gate import exception_message, observed
+from expectations.gate import exception_message, observed, offending_rows
 from expectations.project import GX_DIR, expectation_type, expected_config
 from expectations.reports import quarantine_page
 from expectations.suites import SUITES
@@ -81,6 +81,10 @@ def test_observed_value_texts():
     nested = {"metric-a": {"raised_exception": True, "exception_message": "no column x"}}
     assert exception_message(nested) == "no column x"
     assert exception_message({"raised_exception": False}) is None
+    # Summary checks observe a count of offending rows (GX may hand it over as text).
+    assert offending_rows("3", 10) == "3 of 10 rows unexpected"
+    assert offending_rows(0.0, 7) == "0 of 7 rows unexpected"
+    assert offending_rows(None, 7) is None
 
 
 @given(

@@ -1,3 +1,7 @@
+{{ config(materialized='table') }}
+
+-- A table, not a view: its key tests and the episode model would otherwise each recompute it
+-- from millions of check-ins (see docs/decisions.md, "Two intermediate models are tables").
 -- Engagement dates: attended appointment dates and check-in report dates, from care start on, up
 -- to the as-of date (both inputs are already cut at the as-of date).
 with engagements as (

@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+
+-- A table, not a view: computed once, then read by its tests and participant_retention.
 -- The first episode: from care start, engagement dates with gaps of at most retention_gap_days.
 -- The first longer gap ends it; an engagement date after that gap means the participant came back.
 -- The date before a long gap grows with the gap's position, so the smallest one ends the first

@@ -1,0 +1,205 @@
+"""The same generated exports through DuckDB and through Spark give the same public tables.
+
+Ingestion (contract checks, quarantine, consent purge) runs once on DuckDB; its landing tables are
+written as Parquet for Spark (flows/spark_engine.py) and dbt builds every model and runs every dbt
+test on both engines. Needs pyspark and Java (the `spark` extra environment, see README).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytest.importorskip(
+    "pyspark", reason="pyspark is not installed: the Spark engine tests need the spark extras"
+)
+if shutil.which("java") is None:
+    pytest.skip("no java on PATH: Spark needs Java 17", allow_module_level=True)
+
+from flows.generate import generate_exports
+from flows.ingest import ingest_exports
+from flows.settings import Settings
+from flows.spark_engine import (
+    export_landing_parquet,
+    run_dbt_spark,
+    spark_paths,
+    spark_session,
+)
+from flows.spark_validation import SPARK_SUITES, spark_frames, validate_spark_frames
+from flows.transform import run_dbt
+from tests.spark.compare import table_differences
+
+pytestmark = [pytest.mark.slow, pytest.mark.spark]
+
+AS_OF = dt.date(2026, 11, 20)
+PARTICIPANTS = 150
+CONTRACT_TABLES = [
+    "participant_retention",
+    "retention_curve",
+    "participant_drinking_monthly",
+    "appointment_attendance_monthly",
+]
+DASHBOARD_TABLES = [
+    "participants",
+    "retention_curve_by_care_track",
+    "participant_outcomes",
+    "program_outcomes_monthly",
+    "program_outcomes",
+    "enrolment_funnel",
+    "checkin_coverage_monthly",
+]
+
+
+@dataclass
+class Built:
+    duck: Settings
+    spark: Settings
+    session: object  # pyspark.sql.SparkSession
+    seconds: dict[str, float]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    base = tmp_path_factory.mktemp("engines")
+    duck = Settings(data_dir=base / "duckdb", as_of=AS_OF)
+    spark = Settings(data_dir=base / "spark", as_of=AS_OF)
+    generate_exports(duck.exports_dir, participants=PARTICIPANTS, months=12, seed=7, as_of=AS_OF)
+    ingest_exports(duck.exports_dir, duck.warehouse_path, duck)
+    export_landing_parquet(duck.warehouse_path, spark_paths(spark).landing)
+    seconds = {}
+    started = time.perf_counter()
+    run_dbt(duck, ["build"])
+    seconds["duckdb"] = time.perf_counter() - started
+    started = time.perf_counter()
+    run_dbt_spark(spark, ["build"])  # every model and every dbt test, on Spark
+    seconds["spark"] = time.perf_counter() - started
+    print(f"dbt build of {PARTICIPANTS} participants: {seconds}")
+    return Built(duck, spark, spark_session(spark), seconds)
+
+
+def _duck_rows(settings: Settings, sql: str) -> tuple[list[str], list[tuple]]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        cursor = con.execute(sql)
+        rows = cursor.fetchall()
+        return [d[0] for d in cursor.description], rows
+
+
+@pytest.mark.parametrize("table", CONTRACT_TABLES + DASHBOARD_TABLES)
+def test_public_table_identical_on_both_engines(built: Built, table: str) -> None:
+    columns, duck_rows = _duck_rows(built.duck, f"SELECT * FROM marts.{table}")
+    frame = built.session.table(f"marts.{table}")
+    assert frame.columns == columns
+    spark_rows = [tuple(row) for row in frame.collect()]
+    assert duck_rows, f"marts.{table} is empty: the comparison would prove nothing"
+    assert table_differences(columns, duck_rows, spark_rows) == []
+
+
+def test_every_mart_is_compared(built: Built) -> None:
+    _, rows = _duck_rows(
+        built.duck, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+    )
+    assert {r[0] for r in rows} == set(CONTRACT_TABLES + DASHBOARD_TABLES)
+
+
+def test_consent_purge_holds_on_spark(built: Built) -> None:
+    _, withdrawn = _duck_rows(
+        built.duck, "SELECT participant_hash FROM quality.withdrawn_participants"
+    )
+    assert withdrawn, "the generated program has no withdrawal: nothing to check"
+    session = built.session
+    hashes = {h for (h,) in withdrawn}
+    landing = spark_paths(built.spark).landing
+    relations = [
+        f"parquet.`{landing / name}`" for name in ("participants", "checkins", "appointments")
+    ]
+    relations += [f"marts.{t}" for t in CONTRACT_TABLES + DASHBOARD_TABLES]
+    for relation in relations:
+        if "participant_id" not in session.table(relation).columns:
+            continue
+        seen = session.sql(
+            f"SELECT DISTINCT sha2(cast(participant_id as string), 256) AS h FROM {relation}"
+        ).collect()
+        assert hashes.isdisjoint(r.h for r in seen), f"withdrawn participant in {relation}"
+
+
+def test_landing_parquet_matches_duckdb_landing(built: Built) -> None:
+    landing = spark_paths(built.spark).landing
+    for name in ("participants", "checkins", "appointments"):
+        _, ((count,),) = _duck_rows(built.duck, f"SELECT count(*) FROM landing.{name}")
+        assert built.session.read.parquet(str(landing / name)).count() == count, name
+        assert not list(Path(landing).glob(f".{name}.*")), "a staging folder was left behind"
+
+
+def _duck_frames(settings: Settings) -> dict[str, object]:
+    """The pandas frames DuckDB runs validate (expectations/frames.py), for the same suites."""
+    from expectations import frames
+
+    as_of = settings.resolved_as_of()
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return {
+            "marts_participant_retention": frames.participant_retention(con, "marts"),
+            "marts_retention_curve": frames.retention_curve(con, "marts"),
+            "marts_participant_drinking_monthly": frames.drinking_monthly(con, "marts"),
+            "marts_appointment_attendance_monthly": frames.attendance_monthly(con, "marts"),
+            "marts_reconciliation": frames.reconciliation(con, "marts", as_of),
+            "checkin_freshness": frames.checkin_freshness(con, as_of),
+        }
+
+
+def test_spark_run_passes_the_same_validation_suites(built: Built) -> None:
+    spark_outcomes = validate_spark_frames(spark_frames(built.session, built.spark), built.spark)
+    duck_outcomes = validate_spark_frames(_duck_frames(built.duck), built.duck, kind="pandas")
+    assert {o.suite for o in spark_outcomes} == set(SPARK_SUITES)
+    failed = [o.label for o in spark_outcomes if not o.success]
+    assert failed == []
+    # Same expectations, same verdicts and the same observed values as on DuckDB.
+    assert [(o.suite, o.expectation, o.success, o.observed_value) for o in spark_outcomes] == [
+        (o.suite, o.expectation, o.success, o.observed_value) for o in duck_outcomes
+    ]
+
+
+def test_spark_validation_catches_a_broken_mart(built: Built) -> None:
+    broken = built.session.sql(
+        "select 'all' as cohort, cast(0 as double) as day, cast(1.5 as double) as retention, "
+        "cast(null as double) as retention_increase, cast(0 as double) as at_risk_shortfall"
+    )
+    outcomes = validate_spark_frames({"marts_retention_curve": broken}, built.spark)
+    failed = [o.expectation for o in outcomes if not o.success]
+    assert failed == ["retention within 0..1 (retention)"]
+
+
+def _plain_rows(frame) -> list[tuple]:
+    """A pandas frame as Python values: dates as date, missing as None, numpy scalars unwrapped."""
+    import pandas as pd
+
+    def plain(value: object) -> object:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.date() if value == value.normalize() else value.to_pydatetime()
+        return value.item() if hasattr(value, "item") else value
+
+    return [tuple(plain(v) for v in row) for row in frame.itertuples(index=False)]
+
+
+def test_dashboards_read_the_same_figures_through_spark(built: Built) -> None:
+    from dashboards.queries import QUERIES, load_site_data
+    from flows.spark_dashboards import load_site_data_spark
+
+    duck = load_site_data(built.duck)
+    spark = load_site_data_spark(built.spark)
+    marts_queries = [n for n, (needs, _) in QUERIES.items() if needs[0].startswith("marts.")]
+    assert set(marts_queries) <= set(spark.frames), spark.missing
+    for name in marts_queries:
+        columns = list(duck.frames[name].columns)
+        assert list(spark.frames[name].columns) == columns, name
+        differences = table_differences(
+            columns, _plain_rows(duck.frames[name]), _plain_rows(spark.frames[name])
+        )
+        assert differences == [], name
