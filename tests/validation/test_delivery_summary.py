@@ -76,9 +76,9 @@ def test_checkin_summary_counts_the_offending_rows(rows):
         for n, row in enumerate(rows, start=1):
             con.execute(
                 "insert into landing.checkins (checkin_id, participant_id, report_date, "
-                "submitted_at, standard_drinks, craving_score, took_medication, updated_at, "
+                "submitted_at, standard_drinks, craving_score, took_medication, "
                 "_delivery_id, _source_file, _export_date, _row_number, _loaded_at) "
-                "values (?, ?, ?, now(), ?, ?, null, now(), ?, 'app/c.csv', ?, ?, now())",
+                "values (?, ?, ?, now(), ?, ?, null, ?, 'app/c.csv', ?, ?, now())",
                 [
                     row["checkin_id"],
                     row["participant_id"],
