@@ -132,16 +132,22 @@ def test_second_run_is_refused_while_one_holds_the_warehouse(published):
     assert "another run" in result.stderr
 
 
-def test_stale_data_fails_loudly_and_keeps_last_good_site(published, tmp_path):
-    # A copy, so the other tests keep their warehouse and site.
-    warehouse = tmp_path / "warehouse.duckdb"
+def _pages(site: Path) -> dict[str, bytes]:
+    """Every published file but the index (which a failed run rewrites with its banner)."""
+    return {
+        str(p.relative_to(site)): p.read_bytes()
+        for p in site.rglob("*")
+        if p.is_file() and p.name != "index.html" and "validation" not in p.parts
+    }
+
+
+def _failed_run_on_a_copy(published, tmp_path, as_of: dt.date, env: dict[str, str] | None = None):
+    """Run against copies of the published warehouse and site; check what must survive."""
+    warehouse, site = tmp_path / "warehouse.duckdb", tmp_path / "site"
     shutil.copy(published["warehouse"], warehouse)
-    site = tmp_path / "site"
-    shutil.copytree(published["site"], site, symlinks=False)
-    before = _marts_snapshot(warehouse)
+    shutil.copytree(published["site"], site)
+    marts_before, pages_before = _marts_snapshot(warehouse), _pages(site)
     runs_before = _validation_runs(warehouse)
-    pages_before = {p.name: p.read_bytes() for p in site.glob("*.html") if p.name != "index.html"}
-    stale = AS_OF + dt.timedelta(days=40)
     result = run_cli(
         "run",
         "--exports",
@@ -151,17 +157,21 @@ def test_stale_data_fails_loudly_and_keeps_last_good_site(published, tmp_path):
         "--site",
         str(site),
         "--as-of",
-        stale.isoformat(),
-        env=published["env"],
+        as_of.isoformat(),
+        env={**published["env"], **(env or {})},
     )
-    assert result.returncode == 1
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert _marts_snapshot(warehouse) == marts_before  # public marts untouched
+    assert _pages(site) == pages_before  # last good dashboards and their data kept
+    return result, (site / "index.html").read_text(), _validation_runs(warehouse) - runs_before
+
+
+def test_stale_data_fails_loudly_and_keeps_last_good_site(published, tmp_path):
+    stale = AS_OF + dt.timedelta(days=40)
+    result, index, new_runs = _failed_run_on_a_copy(published, tmp_path, stale)
     assert "freshness" in (result.stdout + result.stderr).lower()
-    assert _marts_snapshot(warehouse) == before  # public marts untouched
-    index = (site / "index.html").read_text()
     assert "freshness" in index.lower() and "validation/index.html" in index
-    for name, content in pages_before.items():
-        assert (site / name).read_bytes() == content, f"{name} changed after a failed run"
-    assert _validation_runs(warehouse) == runs_before + 1  # the failed run is in the history
+    assert new_runs == 1  # the failed run is in the validation history too
 
 
 def test_failing_dbt_model_fails_the_run_and_keeps_the_site(published, tmp_path):
@@ -174,24 +184,8 @@ def test_failing_dbt_model_fails_the_run_and_keeps_the_site(published, tmp_path)
     (project / "models" / "marts" / "broken_model.sql").write_text(
         "select no_such_column from {{ ref('participants') }}\n"
     )
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(published["warehouse"], warehouse)
-    site = tmp_path / "site"
-    shutil.copytree(published["site"], site)
-    before = _marts_snapshot(warehouse)
-    result = run_cli(
-        "run",
-        "--exports",
-        str(published["exports"]),
-        "--warehouse",
-        str(warehouse),
-        "--site",
-        str(site),
-        "--as-of",
-        AS_OF.isoformat(),
-        env={**published["env"], "AUD_DBT_PROJECT_DIR": str(project)},
+    result, index, _ = _failed_run_on_a_copy(
+        published, tmp_path, AS_OF, env={"AUD_DBT_PROJECT_DIR": str(project)}
     )
-    assert result.returncode == 1
     assert "broken_model" in result.stderr
-    assert _marts_snapshot(warehouse) == before
-    assert "dbt build failed" in (site / "index.html").read_text()
+    assert "dbt build failed" in index

@@ -203,3 +203,20 @@ def test_dashboards_read_the_same_figures_through_spark(built: Built) -> None:
             columns, _plain_rows(duck.frames[name]), _plain_rows(spark.frames[name])
         )
         assert differences == [], name
+
+
+def test_promotion_copies_every_mart_on_spark(built: Built) -> None:
+    from flows.spark_engine import promote_marts_spark
+
+    # The module built straight into `marts`; promote that as the candidate into another schema.
+    source = built.spark.model_copy(update={"candidate_schema": "marts"})
+    tables = promote_marts_spark(source, public_schema="marts_promoted")
+    assert set(tables) == set(CONTRACT_TABLES + DASHBOARD_TABLES)
+    session = built.session
+    for name in tables:
+        left = session.table(f"marts.{name}")
+        right = session.table(f"marts_promoted.{name}")
+        assert right.columns == left.columns
+        assert right.exceptAll(left).count() == 0 and left.exceptAll(right).count() == 0, name
+    promote_marts_spark(source, public_schema="marts_promoted")  # again: replaces, never fails
+    assert {t.name for t in session.catalog.listTables("marts_promoted")} == set(tables)
