@@ -21,6 +21,7 @@ import pandas as pd
 
 from expectations.thresholds import RECENT_DELIVERIES, RECENT_DELIVERIES_MIN
 from flows.contract import ATTENDED_STATUSES, ENTITIES
+from flows.settings import Settings
 
 MART_TABLES = (
     "participants",
@@ -247,6 +248,10 @@ def attendance_monthly(con: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFr
     ).df()
 
 
+# The Settings default, for callers without a Settings object (the cross-engine test).
+PROGRAM_TIMEZONE: str = Settings.model_fields["timezone"].default
+
+
 def local_day_end(day: dt.date, timezone: str) -> dt.datetime:
     """The first instant after `day` in the program time zone: a timestamp is on or before
     `day` there exactly when it is earlier than this (one comparison, no per-row conversion)."""
@@ -254,7 +259,7 @@ def local_day_end(day: dt.date, timezone: str) -> dt.datetime:
 
 
 def reconciliation(
-    con: duckdb.DuckDBPyConnection, schema: str, as_of: dt.date, timezone: str
+    con: duckdb.DuckDBPyConnection, schema: str, as_of: dt.date, timezone: str | None = None
 ) -> pd.DataFrame:
     """One row of differences that must all be 0 (participants and appointment totals).
 
@@ -312,7 +317,7 @@ def reconciliation(
             (select mart.attended - appts.attended from mart, appts)::DOUBLE
                 as attended_total_difference
         """,
-        {"day_end": local_day_end(as_of, timezone)},
+        {"day_end": local_day_end(as_of, timezone or PROGRAM_TIMEZONE)},
     ).df()
 
 

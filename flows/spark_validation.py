@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from expectations.frames import DRINKING_MEASURES
+from expectations.frames import DRINKING_MEASURES, local_day_end
 from expectations.history import Outcome
 from expectations.suites import SUITES_BY_NAME
 from expectations.thresholds import suite_parameters
+from flows.contract import ATTENDED_STATUSES
 from flows.settings import Settings
 from flows.spark_engine import spark_paths
 
@@ -32,9 +33,19 @@ SPARK_SUITES = (
 )
 
 
-def mart_frame_sql(schema: str, as_of: dt.date, checkins_relation: str) -> dict[str, str]:
-    """Spark SQL of each suite's frame (the queries of expectations/frames.py, Spark dialect)."""
+def mart_frame_sql(
+    schema: str, as_of: dt.date, timezone: str, landing: dict[str, str]
+) -> dict[str, str]:
+    """Spark SQL of each suite's frame (the queries of expectations/frames.py, Spark dialect).
+
+    landing maps an entity to the relation Spark reads it from.
+    """
     as_of_sql = f"cast('{as_of.isoformat()}' as date)"
+    # The session time zone is UTC (profiles.yml), so a UTC wall-clock literal is the instant.
+    day_end = local_day_end(as_of, timezone).astimezone(dt.UTC)
+    day_end_sql = f"cast('{day_end:%Y-%m-%d %H:%M:%S}' as timestamp)"
+    attended = ", ".join(f"'{s}'" for s in ATTENDED_STATUSES)
+    appointments_relation = landing["appointments"]
     drinking = ",\n".join(
         f"min(cast(({expr}) as double)) as {name}_min, max(cast(({expr}) as double)) as {name}_max"
         for name, expr in DRINKING_MEASURES
@@ -81,9 +92,23 @@ def mart_frame_sql(schema: str, as_of: dt.date, checkins_relation: str) -> dict[
                 select participant_id, count(*) as n
                 from {schema}.participant_retention group by participant_id
             ),
+            -- Appointment totals derived from landing by the contract's rule, independently of
+            -- dbt's models (as expectations/frames.reconciliation does).
+            ranked as (
+                select status, scheduled_start,
+                       row_number() over (
+                           partition by appointment_id
+                           order by updated_at desc, _export_date desc, _delivery_id desc,
+                                    _row_number desc
+                       ) as version_rank
+                from {appointments_relation}
+            ),
             appts as (
-                select count(*) as scheduled, count(*) filter (where is_attended) as attended
-                from staging.stg_scheduling__appointments where scheduled_date <= {as_of_sql}
+                select count(*) as scheduled,
+                       count(*) filter (where status in ({attended})) as attended
+                from ranked
+                where version_rank = 1 and status != 'entered-in-error'
+                    and scheduled_start < {day_end_sql}
             ),
             mart as (
                 select coalesce(sum(scheduled), 0) as scheduled,
@@ -108,14 +133,15 @@ def mart_frame_sql(schema: str, as_of: dt.date, checkins_relation: str) -> dict[
             select max(report_date) as newest_report_date,
                    cast(datediff({as_of_sql}, max(report_date)) as double)
                        as days_since_newest_report
-            from {checkins_relation} where report_date <= {as_of_sql}""",
+            from {landing["checkins"]} where report_date <= {as_of_sql}""",
     }
 
 
 def spark_frames(session: Any, settings: Settings, schema: str = "marts") -> dict[str, Any]:
     """Each Spark suite's frame as a Spark DataFrame (lazy; GX triggers the computation)."""
-    checkins = f"parquet.`{spark_paths(settings).landing / 'checkins'}`"
-    queries = mart_frame_sql(schema, settings.resolved_as_of(), checkins)
+    folder = spark_paths(settings).landing
+    landing = {name: f"parquet.`{folder / name}`" for name in ("checkins", "appointments")}
+    queries = mart_frame_sql(schema, settings.resolved_as_of(), settings.timezone, landing)
     return {name: session.sql(sql) for name, sql in queries.items()}
 
 

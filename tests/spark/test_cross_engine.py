@@ -147,7 +147,7 @@ def _duck_frames(settings: Settings) -> dict[str, object]:
             "marts_retention_curve": frames.retention_curve(con, "marts"),
             "marts_participant_drinking_monthly": frames.drinking_monthly(con, "marts"),
             "marts_appointment_attendance_monthly": frames.attendance_monthly(con, "marts"),
-            "marts_reconciliation": frames.reconciliation(con, "marts", as_of),
+            "marts_reconciliation": frames.reconciliation(con, "marts", as_of, settings.timezone),
             "checkin_freshness": frames.checkin_freshness(con, as_of),
         }
 
