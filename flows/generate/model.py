@@ -311,7 +311,7 @@ def _checkins(
     del span_start, span_end
 
     # Reporting: near-daily at first, fading with time in care.
-    p0 = rng.beta(14, 1.5, n).astype(np.float32)  # most report on ~90% of days at first
+    p0 = rng.beta(8, 2, n).astype(np.float32)
     tau = rng.uniform(90, 400, n).astype(np.float32)
     t = (day - care_start[p]).astype(np.float32)
     fade = 0.35 + 0.65 * np.exp(-np.maximum(t, 0) / tau[p])
