@@ -176,6 +176,7 @@ def cmd_run(settings: Settings) -> int:
 
     prefect_env.configure(settings)
     from flows.pipeline import last_run_path, nightly_run
+    from flows.warehouse import WarehouseBusyError
 
     state = nightly_run(
         exports=str(settings.exports_dir),
@@ -193,6 +194,8 @@ def cmd_run(settings: Settings) -> int:
         return 0
     try:
         state.result()
+    except WarehouseBusyError:
+        raise  # main() reports it with its own exit status
     except Exception as exc:  # the flow's own error, already logged by Prefect
         print(f"Run FAILED: {exc}", file=sys.stderr)
     else:

@@ -128,7 +128,7 @@ def test_second_run_is_refused_while_one_holds_the_warehouse(published):
             str(published["site"]),
             env=published["env"],
         )
-    assert result.returncode != 0
+    assert result.returncode == 3
     assert "another run" in result.stderr
 
 
