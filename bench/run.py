@@ -203,43 +203,18 @@ def bench_size(name: str, participants: int, base: Path, env: dict[str, str]) ->
     day_before = (AS_OF - dt.timedelta(days=1)).isoformat()
     run_env = {**env, "AUD_DATA_DIR": str(work / "state")}
 
-    full = measure(
-        f"{name}: full run, empty warehouse",
-        cli(
-            "run",
-            "--exports",
-            str(drop),
-            "--warehouse",
-            str(warehouse),
-            "--site",
-            str(site),
-            "--as-of",
-            day_before,
-        ),
-        run_env,
-        work / "full.log",
-    )
-    full.steps = steps_of(warehouse)
+    def pipeline_run(label: str, as_of: str, log: str) -> Measure:
+        args = ["--exports", str(drop), "--warehouse", str(warehouse), "--site", str(site)]
+        measured = measure(
+            f"{name}: {label}", cli("run", *args, "--as-of", as_of), run_env, work / log
+        )
+        measured.steps = steps_of(warehouse)
+        return measured
+
+    full = pipeline_run("full run, empty warehouse", day_before, "full.log")
     for path in held:
-        target = drop / path.relative_to(exports)
-        os.link(path, target)
-    nightly = measure(
-        f"{name}: nightly, one more night",
-        cli(
-            "run",
-            "--exports",
-            str(drop),
-            "--warehouse",
-            str(warehouse),
-            "--site",
-            str(site),
-            "--as-of",
-            AS_OF.isoformat(),
-        ),
-        run_env,
-        work / "nightly.log",
-    )
-    nightly.steps = steps_of(warehouse)
+        os.link(path, drop / path.relative_to(exports))
+    nightly = pipeline_run("nightly, one more night", AS_OF.isoformat(), "nightly.log")
     floor = run_floor(drop, work, run_env)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         counts = {
