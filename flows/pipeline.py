@@ -205,6 +205,43 @@ def settings_for_run(
     return Settings(**overrides)
 
 
+def _run_steps(settings: Settings, summary: RunSummary) -> None:
+    """The steps in order. Whatever fails, the site keeps its last good dashboards and says so."""
+    step = "ingest"
+    try:
+        summary.ingest = _timed(summary, "ingest", ingest_task, settings)
+        step = "dbt build"
+        summary.dbt_ok = False
+        _timed(summary, "dbt", dbt_build_task, settings)
+        summary.dbt_ok = True
+        step = "validation"
+        summary.validation = _timed(
+            summary,
+            "validation",
+            validate_task,
+            settings,
+            summary.ingest.new_delivery_ids,
+            summary.run_id,
+        )
+        if not summary.validation.success:
+            raise PipelineError(
+                "critical validation failed: " + "; ".join(summary.validation.critical_failures)
+            )
+        step = "publishing"
+        _timed(summary, "promote", promote_task, settings)
+        summary.dbt_docs_dir = _timed(summary, "dbt_docs", dbt_docs_task, settings)
+        summary.site_dir = _timed(summary, "dashboards", publish_task, settings, summary)
+    except Exception as exc:
+        summary.error = str(exc) if isinstance(exc, PipelineError) else f"{step} failed: {exc}"
+        try:
+            summary.site_dir = publish_failure_task(settings, summary)
+        except Exception as banner_error:  # the run's own error is the one to report
+            get_run_logger().error("Could not mark the failure on the site: %s", banner_error)
+        if isinstance(exc, PipelineError):
+            raise
+        raise PipelineError(summary.error) from exc
+
+
 @flow(name="nightly-run", validate_parameters=True)
 def nightly_run(
     exports: str | None = None,
@@ -223,32 +260,7 @@ def nightly_run(
     settings = settings.model_copy(update={"as_of": summary.as_of})
     try:
         with run_lock(settings.warehouse_path):
-            summary.ingest = _timed(summary, "ingest", ingest_task, settings)
-            try:
-                _timed(summary, "dbt", dbt_build_task, settings)
-                summary.dbt_ok = True
-            except Exception as exc:
-                summary.dbt_ok = False
-                summary.error = f"dbt build failed: {exc}"
-                summary.site_dir = publish_failure_task(settings, summary)
-                raise PipelineError(summary.error) from exc
-            summary.validation = _timed(
-                summary,
-                "validation",
-                validate_task,
-                settings,
-                summary.ingest.new_delivery_ids,
-                summary.run_id,
-            )
-            if not summary.validation.success:
-                summary.error = "critical validation failed: " + "; ".join(
-                    summary.validation.critical_failures
-                )
-                summary.site_dir = publish_failure_task(settings, summary)
-                raise PipelineError(summary.error)
-            _timed(summary, "promote", promote_task, settings)
-            summary.dbt_docs_dir = _timed(summary, "dbt_docs", dbt_docs_task, settings)
-            summary.site_dir = _timed(summary, "dashboards", publish_task, settings, summary)
+            _run_steps(settings, summary)
     finally:
         _record(settings, summary)
     return summary

@@ -141,7 +141,9 @@ def _pages(site: Path) -> dict[str, bytes]:
     }
 
 
-def _failed_run_on_a_copy(published, tmp_path, as_of: dt.date, env: dict[str, str] | None = None):
+def _failed_run_on_a_copy(
+    published, tmp_path, as_of: dt.date, env: dict[str, str] | None = None, exports=None
+):
     """Run against copies of the published warehouse and site; check what must survive."""
     warehouse, site = tmp_path / "warehouse.duckdb", tmp_path / "site"
     shutil.copy(published["warehouse"], warehouse)
@@ -151,7 +153,7 @@ def _failed_run_on_a_copy(published, tmp_path, as_of: dt.date, env: dict[str, st
     result = run_cli(
         "run",
         "--exports",
-        str(published["exports"]),
+        str(exports or published["exports"]),
         "--warehouse",
         str(warehouse),
         "--site",
@@ -189,3 +191,12 @@ def test_failing_dbt_model_fails_the_run_and_keeps_the_site(published, tmp_path)
     )
     assert "broken_model" in result.stderr
     assert "dbt build failed" in index
+
+
+def test_missing_drop_folder_fails_loudly_and_keeps_the_site(published, tmp_path):
+    """An unmounted share must not look like a quiet night with nothing new."""
+    result, index, _ = _failed_run_on_a_copy(
+        published, tmp_path, AS_OF, exports=tmp_path / "not-mounted"
+    )
+    assert "ingest failed" in result.stderr and "does not exist" in result.stderr
+    assert "ingest failed" in index
