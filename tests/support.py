@@ -13,6 +13,17 @@ TEST_STATE = (
     ROOT / "data" / "test-state"
 )  # gitignored; reused across sessions (faster server start)
 
+# Headless Chromium as root on these machines (../shared/STACK.md); no background traffic.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 600):
     """The real `aud-outcomes` command in a subprocess."""

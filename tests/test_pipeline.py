@@ -97,20 +97,16 @@ def test_run_publishes_marts_site_and_summary(published):
     assert "Validation: passed" in summary
 
 
+def _run_published(published, *extra: str):
+    """`aud-outcomes run` again on the module's exports, warehouse and site."""
+    paths = ("--exports", "--warehouse", "--site")
+    args = [a for flag in paths for a in (flag, str(published[flag[2:]]))]
+    return run_cli("run", *args, *extra, env=published["env"])
+
+
 def test_second_run_on_same_folder_changes_nothing(published):
     before = _marts_snapshot(published["warehouse"])
-    result = run_cli(
-        "run",
-        "--exports",
-        str(published["exports"]),
-        "--warehouse",
-        str(published["warehouse"]),
-        "--site",
-        str(published["site"]),
-        "--as-of",
-        AS_OF.isoformat(),
-        env=published["env"],
-    )
+    result = _run_published(published, "--as-of", AS_OF.isoformat())
     assert result.returncode == 0, result.stderr
     assert "0 new" in result.stdout
     assert _marts_snapshot(published["warehouse"]) == before
@@ -118,16 +114,7 @@ def test_second_run_on_same_folder_changes_nothing(published):
 
 def test_second_run_is_refused_while_one_holds_the_warehouse(published):
     with run_lock(published["warehouse"]):
-        result = run_cli(
-            "run",
-            "--exports",
-            str(published["exports"]),
-            "--warehouse",
-            str(published["warehouse"]),
-            "--site",
-            str(published["site"]),
-            env=published["env"],
-        )
+        result = _run_published(published)
     assert result.returncode == 3
     assert "another run" in result.stderr
 

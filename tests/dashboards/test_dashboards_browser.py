@@ -15,20 +15,12 @@ from dashboards_support import ids_in_site, make_docs, make_run, small_counts_in
 
 from flows.run_summary import ValidationResult
 from flows.settings import Settings
+from tests.support import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 AS_OF = dt.date(2026, 11, 20)
 PAGES = ["index", "retention", "drinking", "engagement", "quality", "metrics"]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")

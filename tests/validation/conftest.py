@@ -9,19 +9,11 @@ from pathlib import Path
 import pytest
 
 from flows.settings import Settings
+from tests.support import CHROMIUM_ARGS
 from tests.validation.fake_warehouse import build_fake_warehouse
 
 AS_OF = dt.date(2026, 11, 20)
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def settings_for(root: Path, as_of: dt.date = AS_OF) -> Settings:
