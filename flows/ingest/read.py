@@ -4,14 +4,21 @@
 cannot be parsed at all go to the temp table `_malformed (row_number, reason)`. A problem that
 makes the whole file unusable comes back as `FileProblem`s and nothing of the file is kept.
 Error messages of the readers are never passed on: they can quote the offending line.
+
+JSONL has two readers with identical results: a fast one (DuckDB's `read_json`, one parse per
+line) for files that a cheap byte scan and the reader itself find clean, and the robust
+line-by-line one for everything else (see `_read_jsonl`).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import logging
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
@@ -19,7 +26,16 @@ from flows.contract import PARTICIPANT_ID_PATTERN, Entity
 from flows.ingest.discover import Delivery
 from flows.ingest.identifiers import classify
 
+log = logging.getLogger(__name__)
+
 _HEADER_PROBE = 1 << 20  # the header of a CSV is looked for in its first MiB
+_SCAN_CHUNK = 8 << 20
+# The fast JSONL reader is used only when every line is shorter than this: the robust reader
+# rejects lines over 2 MiB (read_csv's max_line_size) and read_json has no such limit.
+_FAST_MAX_LINE = 1 << 20
+# Lines the fast reader looks at to learn the keys; a key first seen later makes it fail (and the
+# robust reader run), so a small sample costs nothing in correctness.
+_FAST_SAMPLE_LINES = 20480
 # A column name is shown in the quarantine only when it looks like a name, not like a value
 # (a file without a header row would otherwise turn its first record into "column names").
 _NAME_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9_ ]{0,62}$")
@@ -45,6 +61,7 @@ class FileProblem:
 class ReadResult:
     problems: list[FileProblem] = field(default_factory=list)
     rows_read: int = 0  # data rows, parsed or not
+    reader: str = ""  # which reader filled `_raw`: csv, parquet, jsonl-fast or jsonl-robust
 
     @property
     def whole_file(self) -> bool:
@@ -79,6 +96,10 @@ def _check_columns(
             if name not in seen:
                 problems.append(FileProblem(name, "missing contract column"))
     return problems
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _sql_str(text: str) -> str:
@@ -188,7 +209,11 @@ def _read_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity
     return ReadResult()
 
 
-def _read_jsonl(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity) -> ReadResult:
+def _read_jsonl_robust(
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity
+) -> ReadResult:
+    """Each physical line parsed on its own: one bad line quarantines one row (five JSON
+    function calls per line, so about five times the fast reader's cost)."""
     path = _sql_str(str(delivery.path))
     try:
         # Each physical line as one value: \x01 cannot appear raw in valid JSON.
@@ -248,6 +273,112 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Enti
     return ReadResult()
 
 
+def _clean_jsonl_lines(path: Path) -> int | None:
+    """The file's number of lines when its bytes hold nothing the two JSONL readers treat
+    differently, else None.
+
+    Different: CR, vertical tab, form feed (read_json trims them around a line as whitespace,
+    the robust reader does not), NUL, invalid UTF-8, a line of `_FAST_MAX_LINE` bytes or more.
+    Blank lines are caught later, by comparing this count with the rows read.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()  # strict
+    lines = 0
+    open_line = 0  # bytes of the line not yet ended by a newline
+    last = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(_SCAN_CHUNK):
+            if b"\r" in chunk or b"\x0b" in chunk or b"\x0c" in chunk or b"\x00" in chunk:
+                return None
+            if not chunk.isascii():
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    return None
+            lines += chunk.count(b"\n")
+            # Every window of _FAST_MAX_LINE bytes must hold a newline (jumping from the last one
+            # found, so this is a few calls per MiB, not one per line).
+            pos, size = 0, len(chunk)
+            while True:
+                limit = pos + _FAST_MAX_LINE - open_line
+                if limit > size:
+                    newline = chunk.rfind(b"\n", pos)
+                    open_line = size - newline - 1 if newline >= 0 else open_line + size - pos
+                    break
+                newline = chunk.rfind(b"\n", pos, limit)
+                if newline < 0:
+                    return None
+                pos, open_line = newline + 1, 0
+            last = chunk[-1:]
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return lines + (1 if last not in (b"", b"\n") else 0)
+
+
+def _read_jsonl_fast(
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity
+) -> ReadResult | str:
+    """`_raw` from DuckDB's `read_json` (one parse per line), or why this file needs the robust
+    reader (a fixed phrase, never the reader's message).
+
+    Gives exactly what the robust reader gives, or nothing:
+    - keys: auto-detection on the first lines must find exactly the contract's keys, and with
+      every column read, a key outside them on any later line is an error (as is a duplicate key);
+    - values: `maximum_depth=1` keeps each value as JSON text written by the same yyjson writer
+      as `json_extract_string` (numbers keep the same text form), then unquoted the same way;
+    - lines: every line must be a JSON object (arrays, strings, numbers are errors; a `null`
+      line gives an all-null row, and is refused below) and none skipped (blank lines are), so
+      the k-th row is the k-th physical line.
+    """
+    lines = _clean_jsonl_lines(delivery.path)
+    if lines is None:
+        return "bytes"
+    path = _sql_str(str(delivery.path))
+    source = (
+        f"read_json({path}, format='newline_delimited', records=true, maximum_depth=1, "
+        f"sample_size={_FAST_SAMPLE_LINES})"
+    )
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    except duckdb.Error:
+        return "reader error"
+    names = [row[0] for row in described]
+    if sorted(names) != sorted(entity.column_names) or any(row[1] != "JSON" for row in described):
+        return "keys"
+    # Every column is read: only then does read_json fail on a key it has not seen.
+    cols = ", ".join(f"json_extract_string({_q(c)}, '$') AS {_q(c)}" for c in entity.column_names)
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE _raw AS"
+            f" SELECT row_number() OVER () AS _row_number, {cols} FROM {source}"
+        )
+    except duckdb.Error:
+        return "reader error"
+    all_null = " AND ".join(f"{_q(c)} IS NULL" for c in entity.column_names)
+    rows, empty = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {all_null}) FROM _raw"
+    ).fetchone()
+    if rows != lines:
+        return "blank or split lines"
+    if empty:  # a `null` line, or an object with no contract value: the robust reader tells
+        return "empty records"
+    return ReadResult(reader="jsonl-fast")
+
+
+def _read_jsonl(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity) -> ReadResult:
+    """The fast reader when it can vouch for the file, else the robust one (same results)."""
+    fast = _read_jsonl_fast(con, delivery, entity)
+    if isinstance(fast, ReadResult):
+        log.debug("read %s with the fast JSON lines reader", delivery.source_file)
+        return fast
+    log.info("reading %s line by line (fast reader: %s)", delivery.source_file, fast)
+    _reset(con)
+    result = _read_jsonl_robust(con, delivery, entity)
+    result.reader = "jsonl-robust"
+    return result
+
+
 def _read_parquet(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity) -> ReadResult:
     path = _sql_str(str(delivery.path))
     try:
@@ -280,6 +411,7 @@ def read_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: En
     """Fill `_raw` and `_malformed` from the file, or report why the whole file is unusable."""
     _reset(con)
     result = _READERS[delivery.file_format](con, delivery, entity)
+    result.reader = result.reader or delivery.file_format
     if result.whole_file:
         return result
     result.rows_read = con.execute(

@@ -52,7 +52,8 @@ def typed_expr(column: Column) -> str:
     if column.sql_type == "INTEGER":
         return (
             f"CASE WHEN regexp_full_match({v}, {_lit(INTEGER_SHAPE)}) "
-            f"THEN TRY_CAST(regexp_replace({v}, '\\.0+$', '') AS INTEGER) END"
+            f"THEN TRY_CAST(CASE WHEN contains({v}, '.') "
+            f"THEN regexp_replace({v}, '\\.0+$', '') ELSE {v} END AS INTEGER) END"
         )
     if column.sql_type == "BOOLEAN":
         # Only true/false (any case): a 1/0 or yes/no must not decide consent by accident.
@@ -138,20 +139,32 @@ def build_checked(con: duckdb.DuckDBPyConnection, entity: Entity, export_date: d
         if entity.name != "participants"
         else "true"
     )
-    errors = ", ".join(
-        f"{{'column_name': {_lit(c.name)}, 'reason': {error_expr(entity, c, export_date)}}}"
-        for c in entity.columns
+    reasons = ", ".join(
+        f"{error_expr(entity, c, export_date)} AS _reason_{i}" for i, c in enumerate(entity.columns)
     )
+    reason_cols = [f"_reason_{i}" for i in range(len(entity.columns))]
+    errors = ", ".join(
+        f"{{'column_name': {_lit(c.name)}, 'reason': _reason_{i}}}"
+        for i, c in enumerate(entity.columns)
+    )
+    # Most rows pass every rule: they get an empty list without building and filtering one.
     con.execute(
         f"""
         CREATE TEMP TABLE _checked AS
-        SELECT *, list_filter([{errors}], lambda e: e.reason IS NOT NULL) AS _errors
+        SELECT * EXCLUDE ({", ".join(reason_cols)}),
+               CASE WHEN {" AND ".join(f"{r} IS NULL" for r in reason_cols)}
+                 THEN CAST([] AS STRUCT(column_name VARCHAR, reason VARCHAR)[])
+                 ELSE list_filter([{errors}], lambda e: e.reason IS NOT NULL)
+               END AS _errors
         FROM (
-          SELECT *, {typed},
-                 coalesce(participant_id IN (SELECT participant_id FROM _withdrawn_ids), false)
-                   AS _withdrawn,
-                 {known} AS _known
-          FROM (SELECT _row_number, {normalized} FROM _raw)
+          SELECT *, {reasons}
+          FROM (
+            SELECT *, {typed},
+                   coalesce(participant_id IN (SELECT participant_id FROM _withdrawn_ids), false)
+                     AS _withdrawn,
+                   {known} AS _known
+            FROM (SELECT _row_number, {normalized} FROM _raw)
+          )
         )
         """
     )
