@@ -8,6 +8,7 @@ passed as `--vars` from Settings, so SQL and Python share one source of truth.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -38,6 +39,78 @@ def dbt_log_dir(settings: Settings) -> Path:
     return (settings.data_dir / "dbt" / "logs").resolve()
 
 
+# Inputs of the models' results: the project's SQL and YAML (not dbt's output folders); the docs
+# also show the Markdown doc blocks.
+_MODEL_INPUT_SUFFIXES = (".sql", ".yml", ".yaml", ".csv")
+_DOCS_INPUT_SUFFIXES = (*_MODEL_INPUT_SUFFIXES, ".md")
+_PROJECT_SKIPPED_DIRS = {"target", "logs", "dbt_packages"}
+# Where the incremental models record their last build (dbt_project/macros/incremental.sql).
+INCREMENTAL_STATE_TABLE = "intermediate.incremental_state"
+DOCS_FINGERPRINT_FILE = "docs-fingerprint.txt"
+
+
+def _fingerprint(settings: Settings, purpose: bytes, suffixes: tuple[str, ...]) -> str:
+    """A hash of the project files with these suffixes, dbt's version and the vars but the
+    as-of date (it changes every night; what depends on it handles that itself)."""
+    from dbt.version import __version__ as dbt_version
+
+    digest = hashlib.sha256(purpose + b"\0" + dbt_version.encode())
+    dbt_vars = {k: v for k, v in settings.dbt_vars().items() if k != "as_of_date"}
+    digest.update(json.dumps(dbt_vars, sort_keys=True).encode())
+    project = settings.dbt_project_dir
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project)
+        if relative.parts[0] in _PROJECT_SKIPPED_DIRS or path.suffix not in suffixes:
+            continue
+        digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def project_fingerprint(settings: Settings) -> str:
+    """What the models compute from. Incremental models handle a new as-of date themselves;
+    anything else that changes makes the next build a full refresh (`needs_full_refresh`)."""
+    return _fingerprint(settings, b"models", _MODEL_INPUT_SUFFIXES)
+
+
+def docs_fingerprint(settings: Settings) -> str:
+    """What the docs show: models, columns, tests and doc blocks. (The compiled SQL in the docs
+    shows the as-of date of the night they were generated.)"""
+    return _fingerprint(settings, b"docs", _DOCS_INPUT_SUFFIXES)
+
+
+def needs_full_refresh(settings: Settings) -> bool:
+    """Whether the incremental models must be rebuilt from scratch rather than updated.
+
+    True when any of them was last built by another project version, dbt version or metric
+    setting (their recorded fingerprint differs), or when the warehouse has tables but no record
+    of their builds (built before the models were incremental, or by hand without the var).
+    """
+    import duckdb
+
+    if not settings.warehouse_path.exists():
+        return False  # nothing built yet: dbt builds every model from scratch anyway
+    try:
+        # Default configuration, not read_only: a connection this process may still hold on the
+        # file is then shared instead of refusing a second configuration.
+        with duckdb.connect(str(settings.warehouse_path)) as con:
+            recorded = con.execute(
+                f"select project_fingerprint from {INCREMENTAL_STATE_TABLE}"
+            ).fetchall()
+    except duckdb.Error:  # no state table (or no intermediate schema)
+        return True
+    current = project_fingerprint(settings)
+    return not recorded or any(fingerprint != current for (fingerprint,) in recorded)
+
+
+def _with_refresh_decision(settings: Settings, args: list[str]) -> list[str]:
+    """`build` / `run` on DuckDB get --full-refresh when the incremental state is stale."""
+    if not args or args[0] not in ("build", "run") or "--full-refresh" in args:
+        return args
+    if "--target" in args and args[args.index("--target") + 1] != "duckdb":
+        return args  # Spark builds those models as tables
+    return [*args, "--full-refresh"] if needs_full_refresh(settings) else args
+
+
 def dbt_cli_args(settings: Settings, args: list[str], candidate: bool = False) -> list[str]:
     """The full dbt command line: the caller's command plus project, profile, paths and vars.
 
@@ -47,6 +120,8 @@ def dbt_cli_args(settings: Settings, args: list[str], candidate: bool = False) -
     dbt_vars = settings.dbt_vars()
     if candidate:
         dbt_vars["marts_schema"] = settings.candidate_schema
+    # Recorded by the incremental models with their rows (dbt_project/macros/incremental.sql).
+    dbt_vars["project_fingerprint"] = project_fingerprint(settings)
     return [
         *args,
         "--project-dir",
@@ -89,6 +164,20 @@ def _failure_message(result: object) -> str:
     return "\n".join(lines)
 
 
+def _release_warehouse() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open (profiles.yml `keep_open: true`).
+
+    dbt-duckdb holds it in a class attribute until the process exits; the next step (validation,
+    promotion) and other processes need the file, so it is closed as soon as the command ends.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+            manager._ENV = None
+
+
 def run_dbt(settings: Settings, args: list[str], candidate: bool = False) -> None:
     """Run one dbt command (e.g. ``["build"]``) in-process; DbtBuildError if any node fails."""
     from dbt.cli.main import dbtRunner  # imported here: it costs about 2 s
@@ -101,7 +190,11 @@ def run_dbt(settings: Settings, args: list[str], candidate: bool = False) -> Non
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     with _environment(env):
-        outcome = dbtRunner().invoke(dbt_cli_args(settings, args, candidate=candidate))
+        try:
+            command = _with_refresh_decision(settings, args)
+            outcome = dbtRunner().invoke(dbt_cli_args(settings, command, candidate=candidate))
+        finally:
+            _release_warehouse()
     if outcome.success:
         return
     if outcome.exception is not None:
@@ -114,6 +207,17 @@ def run_dbt_docs(settings: Settings) -> Path:
     """Generate the docs of the public marts; returns the folder holding static_index.html.
 
     `--static` makes one self-contained page that opens from file:// (the site works offline).
+    The docs change only when the project does, so a night whose project matches the last
+    generated docs reuses them (5-10 s saved). (`--no-compile` is no way out: it reuses the
+    manifest of the last command, the candidate build, whose marts live in the candidate schema.)
     """
+    target = dbt_target_dir(settings)
+    stamp = target / DOCS_FINGERPRINT_FILE
+    fingerprint = docs_fingerprint(settings)
+    docs_current = stamp.is_file() and stamp.read_text().strip() == fingerprint
+    if docs_current and (target / "static_index.html").is_file():
+        return target
+    stamp.unlink(missing_ok=True)
     run_dbt(settings, ["docs", "generate", "--static"])
-    return dbt_target_dir(settings)
+    stamp.write_text(fingerprint + "\n")
+    return target

@@ -26,13 +26,15 @@ class Landing:
     """Rows for landing.*, grouped by export file so lineage columns come out as ingestion's."""
 
     rows: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    # Delivery ids continue after this one (a later night written into an existing warehouse).
+    delivery_offset: int = 0
     _files: dict[tuple[str, dt.date], int] = field(default_factory=dict)
     _row_numbers: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
     def add(self, entity: str, export_date: dt.date, **values: object) -> None:
         key = (entity, export_date)
         if key not in self._files:
-            self._files[key] = len(self._files) + 1
+            self._files[key] = self.delivery_offset + len(self._files) + 1
         delivery_id = self._files[key]
         self._row_numbers[delivery_id] += 1
         system = ENTITIES[entity].system

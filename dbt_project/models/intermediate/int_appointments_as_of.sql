@@ -1,3 +1,7 @@
+-- A table, not a view: care start, engagement dates, the attendance mart and its key tests read
+-- it, and a view would redo the latest version of two million appointment versions for each.
+{{ config(materialized='table') }}
+
 -- Appointments of enrolled participants scheduled (program-time-zone date) on or before the as-of
 -- date; later ones are ignored.
 select

@@ -1,5 +1,8 @@
 -- Latest version of each appointment; an appointment whose latest status is entered-in-error
--- is dropped from every figure (EXPORTS.md).
+-- is dropped from every figure (EXPORTS.md). A table, not a view: its three tests and
+-- int_appointments_as_of each read it, and a view would pick among two million versions for each.
+{{ config(materialized='table') }}
+
 with latest as (
     {{ latest_rows(
         [
