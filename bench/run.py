@@ -8,6 +8,10 @@
 
 Data sets are generated once and cached in bench/data/ (gitignored). Results are printed and
 written to bench/results.md. `--smoke` runs a tiny version (seconds) so CI keeps it working.
+
+`--spark` instead runs the full pipeline at 10k on both engines (`--engine duckdb` and
+`--engine spark`, each into an empty warehouse) and merges a Spark-beside-DuckDB section into
+results.md, leaving the other figures as they are (and a plain `make bench` keeps that section).
 """
 
 from __future__ import annotations
@@ -261,6 +265,92 @@ def fmt_steps(m: Measure) -> str:
     return ", ".join(f"{k} {m.steps[k]:.1f}" for k in order if k in m.steps)
 
 
+ENGINES = ("duckdb", "spark")
+SPARK_SIZE = "10k"
+SPARK_SECTION = "## Spark engine beside DuckDB"
+
+
+def bench_engines(name: str, participants: int, base: Path, env: dict[str, str]) -> dict:
+    """The full run into an empty warehouse, all files, once per engine (issue 8)."""
+    exports = ensure_dataset(name, participants, base)
+    work = base / name / "engines"
+    shutil.rmtree(work, ignore_errors=True)
+    load_before = os.getloadavg()
+    runs: dict[str, Measure] = {}
+    for engine in ENGINES:
+        folder = work / engine
+        folder.mkdir(parents=True)
+        warehouse = folder / "warehouse.duckdb"
+        args = ["--exports", str(exports), "--warehouse", str(warehouse)]
+        args += ["--site", str(folder / "site"), "--as-of", AS_OF.isoformat(), "--engine", engine]
+        run_env = {**env, "AUD_DATA_DIR": str(folder / "state")}
+        measured = measure(f"{name}: {engine}", cli("run", *args), run_env, folder / "run.log")
+        measured.steps = steps_of(warehouse)
+        runs[engine] = measured
+    with duckdb.connect(str(work / "duckdb" / "warehouse.duckdb"), read_only=True) as con:
+        counts = {
+            t: con.execute(f"select count(*) from landing.{t}").fetchone()[0]
+            for t in ("participants", "checkins", "appointments")
+        }
+    return {
+        "name": name,
+        "runs": runs,
+        "rows": counts,
+        "files": sum(1 for _ in exports.rglob("*_*.*")),
+        "load": (load_before, os.getloadavg()),
+    }
+
+
+def spark_report(result: dict) -> str:
+    runs: dict[str, Measure] = result["runs"]
+    rows = " / ".join(f"{v:,}" for v in result["rows"].values())
+    (before, after) = result["load"]
+    lines = [
+        SPARK_SECTION + f" ({result['name']})",
+        "",
+        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {psutil.cpu_count()} cores, "
+        f"pyspark {_version('pyspark')}, dbt-spark {_version('dbt-spark')}: the full run "
+        "(`aud-outcomes run --engine ...`, every file into an empty warehouse, as of "
+        f"{AS_OF}) once per engine. On a SHARED machine: other jobs ran at the same time (load "
+        f"average {before[0]:.1f} before, {after[0]:.1f} after, on 2 cores), so the times are "
+        "rough. Spark runs in local mode (`local[2]`) inside the run's process; its time includes "
+        "the JVM and metastore start, and ingestion is DuckDB's on both engines.",
+        "",
+        "| data set | rows landed (participants / check-ins / appointments) | files | engine "
+        "| wall s | peak MiB | steps (s) | exit |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for engine, m in runs.items():
+        lines.append(
+            f"| {result['name']} | {rows} | {result['files']} | {engine} | {m.wall_s:.1f} | "
+            f"{m.peak_rss_mib:,.0f} | {fmt_steps(m)} | {m.exit_code} |"
+        )
+    duck, spark = runs["duckdb"], runs["spark"]
+    if duck.wall_s:
+        lines += ["", f"- Spark / DuckDB wall time: {spark.wall_s / duck.wall_s:.1f}x."]
+    return "\n".join(lines) + "\n"
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def merge_results(path: Path, main: str | None = None, spark: str | None = None) -> str:
+    """results.md with its main part and its Spark section, each replaced only when given."""
+    old = path.read_text() if path.exists() else ""
+    at = old.find(SPARK_SECTION)
+    old_main, old_spark = (old[:at], old[at:]) if at >= 0 else (old, "")
+    parts = [(main if main is not None else old_main).rstrip(), (spark or old_spark).rstrip()]
+    text = "\n\n".join(p for p in parts if p) + "\n"
+    path.write_text(text)
+    return text
+
+
 def report(results: list[dict], smoke: bool) -> str:
     mem = psutil.virtual_memory().total / 2**30
     lines = [
@@ -302,6 +392,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny data, seconds; for CI")
     parser.add_argument("--only", choices=sorted(SIZES), help="one data set only")
+    parser.add_argument(
+        "--spark",
+        action="store_true",
+        help=f"the full run at {SPARK_SIZE} on both engines (DuckDB, Spark); merges its "
+        "section into results.md",
+    )
     args = parser.parse_args()
     base = BENCH / "data"
     if args.smoke:
@@ -312,6 +408,21 @@ def main() -> int:
         sizes = {k: v for k, v in SIZES.items() if not args.only or k == args.only}
     base.mkdir(parents=True, exist_ok=True)
     server, env = start_prefect(base / "prefect-home")
+    if args.spark:
+        name, participants = next(iter(sizes.items())) if args.smoke else (SPARK_SIZE, 10_000)
+        try:
+            result = bench_engines(name, participants, base, env)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        section = spark_report(result)
+        print(section)
+        merge_results(base / "results.md" if args.smoke else BENCH / "results.md", spark=section)
+        failed = [m.label for m in result["runs"].values() if m.exit_code != 0]
+        if failed:
+            print("FAILED: " + "; ".join(failed) + f" (logs in {base})", file=sys.stderr)
+            return 1
+        return 0
     try:
         results = [
             bench_size(n, p, base, env) for n, p in sorted(sizes.items(), key=lambda kv: kv[1])
@@ -322,7 +433,7 @@ def main() -> int:
     text = report(results, args.smoke)
     print(text)
     out = base / "results.md" if args.smoke else BENCH / "results.md"
-    out.write_text(text)
+    merge_results(out, main=text)  # a Spark section (--spark) is kept
     failed = [
         m.label for r in results for m in (r["full"], r["nightly"], r["floor"]) if m.exit_code != 0
     ]

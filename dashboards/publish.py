@@ -121,7 +121,14 @@ def publish_failure(settings: Settings, run: RunSummary) -> Path:
 
 def render_site(settings: Settings, run: RunSummary, out: Path) -> None:
     """Every page, its CSVs and the shared assets into `out` (which must exist and be empty)."""
-    ctx = Context(settings, run, load_site_data(settings))
+    if settings.engine == "spark":
+        # The marts live in Spark's warehouse; the quality tables stay in DuckDB (issue 8).
+        from flows.spark_dashboards import load_site_data_spark
+
+        data = load_site_data_spark(settings)
+    else:
+        data = load_site_data(settings)
+    ctx = Context(settings, run, data)
     _write_assets(out, plotly_js=True)
     (out / "data").mkdir(exist_ok=True)
     generated = _generated(run)

@@ -99,11 +99,62 @@ def outcome_of(suite: str, expectation_result: Any, rows: int | None = None) -> 
     )
 
 
+def _is_spark(frame: Any) -> bool:
+    return hasattr(frame, "toPandas")
+
+
+def frame_length(frame: Any) -> int:
+    return frame.count() if _is_spark(frame) else len(frame)
+
+
 def rows_checked(frame: Any) -> int:
     """Rows a suite's frame stands for: summaries carry their source row count in `rows`."""
+    if _is_spark(frame):
+        if "rows" in frame.columns:
+            (total,) = frame.selectExpr("coalesce(sum(rows), 0)").first()
+            return int(total)
+        return frame.count()
     if "rows" in frame.columns:
         return int(frame["rows"].fillna(0).sum())
     return len(frame)
+
+
+SPARK_DATASOURCE = "spark_frames"
+
+
+def _spark_checkpoint(context: Any, suite_name: str) -> Any:
+    """A checkpoint of the versioned suite over a Spark DataFrame (engine spark, issue 8).
+
+    The versioned checkpoints read pandas frames; the working context (a fresh copy each run)
+    gets a `spark` data source and one checkpoint per suite over it, with the same suite, result
+    format and no actions, so Data Docs and the history look the same on both engines.
+    """
+    import great_expectations as gx
+
+    from expectations.project import BATCH_DEFINITION, RESULT_FORMAT
+
+    try:
+        datasource = context.data_sources.get(SPARK_DATASOURCE)
+    except (KeyError, ValueError):
+        datasource = context.data_sources.add_spark(SPARK_DATASOURCE)
+    batch_definition = datasource.add_dataframe_asset(
+        suite_name
+    ).add_batch_definition_whole_dataframe(BATCH_DEFINITION)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(
+            name=f"{suite_name} on spark",
+            data=batch_definition,
+            suite=context.suites.get(suite_name),
+        )
+    )
+    return context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"{suite_name} on spark",
+            validation_definitions=[definition],
+            actions=[],
+            result_format=RESULT_FORMAT,
+        )
+    )
 
 
 def _run_checkpoints(
@@ -120,7 +171,10 @@ def _run_checkpoints(
     for suite in SUITES:
         frame = frames[suite.name]
         suite_started = time.perf_counter()
-        checkpoint = context.checkpoints.get(suite.name)
+        if _is_spark(frame):
+            checkpoint = _spark_checkpoint(context, suite.name)
+        else:
+            checkpoint = context.checkpoints.get(suite.name)
         result = checkpoint.run(
             batch_parameters={"dataframe": frame},
             expectation_parameters=parameters,
@@ -131,9 +185,13 @@ def _run_checkpoints(
             run.page = Path("validations", *identifier.to_tuple()).with_suffix(".html").as_posix()
             run.outcomes += [outcome_of(suite.name, r, run.rows) for r in validation.results]
         runs.append(run)
-        log.debug(
-            "%s: %d rows in %.2f s", suite.name, len(frame), time.perf_counter() - suite_started
-        )
+        if log.isEnabledFor(logging.DEBUG):  # counting a Spark frame is a Spark job
+            log.debug(
+                "%s: %d rows in %.2f s",
+                suite.name,
+                frame_length(frame),
+                time.perf_counter() - suite_started,
+            )
     docs_started = time.perf_counter()
     context.build_data_docs(site_names=[DOCS_SITE])
     log.info("Data Docs built in %.1f s", time.perf_counter() - docs_started)
@@ -163,6 +221,40 @@ def _publish_docs(site: Path, target: Path, pages: dict[str, str]) -> Path:
     return target
 
 
+def _read_frames_spark(
+    con: Any, settings: Settings, new_delivery_ids: list[int]
+) -> tuple[str, dict[str, Any]]:
+    """Engine spark: the delivery suites' frames from DuckDB's landing (ingestion is there on
+    both engines), the marts and freshness suites' frames as Spark DataFrames over the Spark-built
+    marts (flows/spark_validation.py). Every suite of SUITES gets its frame, in SUITES' order."""
+    from expectations import frames as duck
+    from flows.spark_engine import spark_session
+    from flows.spark_validation import SPARK_SUITES, spark_frames
+
+    session = spark_session(settings)
+    # The schema about to be published: the candidate marts when dbt built them, else marts.
+    schema, built = settings.candidate_schema, set()
+    if session.catalog.databaseExists(schema):
+        built = {t.name for t in session.catalog.listTables(schema)}
+    if not set(duck.MART_TABLES) <= built:
+        schema = "marts"
+    ids = [int(i) for i in new_delivery_ids]
+    on_duckdb = {
+        "new_participants_delivery": lambda: duck.delivery_summary(con, "participants", ids),
+        "new_checkins_delivery": lambda: duck.delivery_summary(con, "checkins", ids),
+        "new_appointments_delivery": lambda: duck.delivery_summary(con, "appointments", ids),
+        "new_delivery_row_counts": lambda: duck.delivery_row_counts(con, ids),
+    }
+    on_spark = spark_frames(session, settings, schema=schema)
+    frames = {name: read() for name, read in on_duckdb.items()}
+    # Each frame is a small summary that every expectation of its suite reads: computed once.
+    frames.update({name: on_spark[name].cache() for name in SPARK_SUITES})
+    missing = [s.name for s in SUITES if s.name not in frames]
+    if missing:
+        raise RuntimeError(f"no Spark frame for suite(s) {', '.join(missing)}")
+    return f"{schema} (Spark)", frames
+
+
 def validate(settings: Settings, new_delivery_ids: list[int], run_id: str) -> ValidationResult:
     """Validate tonight's deliveries and the marts about to be published."""
     started = time.perf_counter()
@@ -172,9 +264,12 @@ def validate(settings: Settings, new_delivery_ids: list[int], run_id: str) -> Va
     run_at = dt.datetime.now(dt.UTC)
     as_of = settings.resolved_as_of()
     with connect(settings.warehouse_path, read_only=True) as con:
-        schema, frames = read_frames(
-            con, new_delivery_ids, as_of, settings.candidate_schema, settings.timezone
-        )
+        if settings.engine == "spark":
+            schema, frames = _read_frames_spark(con, settings, new_delivery_ids)
+        else:
+            schema, frames = read_frames(
+                con, new_delivery_ids, as_of, settings.candidate_schema, settings.timezone
+            )
         quarantine_tonight, quarantine_all = read_quarantine(con, new_delivery_ids)
     read_seconds = time.perf_counter() - started
     gx_import.join()

@@ -54,6 +54,15 @@ def _add_as_of(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        help="engine that builds, validates and serves the marts: duckdb (default) or spark "
+        "(Apache Spark in local mode; ingestion stays on DuckDB) (AUD_ENGINE)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aud-outcomes",
@@ -104,14 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_locations(r, "exports", "warehouse", "site")
     _add_as_of(r)
+    _add_engine(r)
 
-    sub.add_parser(
+    d = sub.add_parser(
         "demo",
         help="generate demo exports and run the pipeline on them",
         description="Start afresh under <data dir>/demo: generate demo exports, run "
         "the nightly flow on them, print where the warehouse and the site are.",
         epilog=EPILOG,
     )
+    _add_engine(d)
 
     s = sub.add_parser(
         "serve",
@@ -183,6 +194,7 @@ def cmd_run(settings: Settings) -> int:
         warehouse=str(settings.warehouse_path),
         site=str(settings.site_dir),
         as_of=settings.resolved_as_of().isoformat(),
+        engine=settings.engine,
         return_state=True,
     )
     summary_file = last_run_path(settings)
@@ -215,7 +227,14 @@ def cmd_demo(settings: Settings) -> int:
             "as_of": settings.resolved_as_of(),
         }
     )
+    from flows import prefect_env
+
+    prefect_env.configure(settings)
+    # Prefect's temporary server starts while the exports are written (~5-15 s saved).
+    server_start = prefect_env.start_temporary_server_early()
     cmd_generate(settings)
+    if server_start is not None:
+        server_start.join()
     status = cmd_run(settings)
     if status == 0:
         print(f"Demo warehouse: {settings.warehouse_path}")

@@ -21,13 +21,40 @@ import duckdb
 
 from flows.contract import ENTITIES
 from flows.settings import Settings
-from flows.transform import _environment, run_dbt
+from flows.transform import _environment, dbt_target_dir, run_dbt
 
 # Read by dbt_project/profiles.yml (target spark) and models/staging/_sources.yml.
 LANDING_ENV = "AUD_DBT_SPARK_LANDING_DIR"
 WAREHOUSE_ENV = "AUD_DBT_SPARK_WAREHOUSE_DIR"
 METASTORE_ENV = "AUD_DBT_SPARK_METASTORE_DIR"
 SPARK_TARGET = "spark"
+# Spark reads log4j2.properties and spark-defaults.conf from SPARK_CONF_DIR when its JVM starts.
+# Its default console log prints every WARN of Hive, the metastore and Hadoop (a dozen lines a
+# run, none actionable here) and a progress bar per stage: errors only, no progress bars.
+CONF_DIR_ENV = "SPARK_CONF_DIR"
+SPARK_CONF_FILES = {
+    "log4j2.properties": """\
+# Written by flows/spark_engine.py: Spark's console log, errors only.
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+# Spark resets the console to this logger's level in a Python process (else WARN, announced).
+logger.pyspark.name = org.apache.spark.api.python.PythonGatewayServer
+logger.pyspark.level = error
+# Code too large for Janino: Spark runs the plan interpreted instead, with the same results; the
+# compiler's stack trace is no error of the run.
+logger.codegen.name = org.apache.spark.sql.catalyst.expressions.codegen.CodeGenerator
+logger.codegen.level = off
+""",
+    "spark-defaults.conf": """\
+# Written by flows/spark_engine.py.
+spark.ui.showConsoleProgress false
+""",
+}
 
 
 @dataclass(frozen=True)
@@ -35,18 +62,31 @@ class SparkPaths:
     landing: Path  # <landing>/<entity>/ holds that entity's Parquet files
     warehouse: Path  # spark.sql.warehouse.dir: the dbt schemas' tables
     metastore: Path  # the embedded Derby metastore (table catalog)
+    conf: Path  # SPARK_CONF_DIR: the console log settings
 
     def environment(self) -> dict[str, str]:
-        return {
+        values = {
             LANDING_ENV: str(self.landing),
             WAREHOUSE_ENV: str(self.warehouse),
             METASTORE_ENV: str(self.metastore),
         }
+        if not os.environ.get(CONF_DIR_ENV):  # an operator's own Spark configuration wins
+            values[CONF_DIR_ENV] = str(self.conf)
+        return values
 
 
 def spark_paths(settings: Settings) -> SparkPaths:
     root = (settings.data_dir / "spark").resolve()
-    return SparkPaths(root / "landing", root / "warehouse", root / "metastore")
+    return SparkPaths(root / "landing", root / "warehouse", root / "metastore", root / "conf")
+
+
+def _prepare(paths: SparkPaths) -> None:
+    for folder in (paths.landing, paths.warehouse, paths.metastore, paths.conf):
+        folder.mkdir(parents=True, exist_ok=True)
+    for name, text in SPARK_CONF_FILES.items():
+        path = paths.conf / name
+        if not path.is_file() or path.read_text() != text:
+            path.write_text(text)
 
 
 def _replace_dir(staged: Path, final: Path) -> None:
@@ -89,8 +129,7 @@ def export_landing_parquet(warehouse: Path, landing_dir: Path) -> dict[str, int]
 def spark_environment(settings: Settings) -> Iterator[SparkPaths]:
     """The environment dbt's spark target reads, for the duration of one call."""
     paths = spark_paths(settings)
-    for folder in (paths.landing, paths.warehouse, paths.metastore):
-        folder.mkdir(parents=True, exist_ok=True)
+    _prepare(paths)
     with _environment(paths.environment()):
         yield paths
 
@@ -101,17 +140,39 @@ def run_dbt_spark(settings: Settings, args: list[str], candidate: bool = False) 
         run_dbt(settings, [*args, "--target", SPARK_TARGET], candidate=candidate)
 
 
+def run_dbt_docs_spark(settings: Settings) -> Path:
+    """dbt's docs of the public marts from the spark target; the folder of static_index.html.
+
+    Generated every run (a few seconds). The DuckDB engine may keep docs between runs under a
+    fingerprint stamp in the same target folder: the stamp is dropped first, so a later DuckDB
+    run never takes these docs for its own.
+    """
+    from flows.transform import DOCS_FINGERPRINT_FILE
+
+    (dbt_target_dir(settings) / DOCS_FINGERPRINT_FILE).unlink(missing_ok=True)
+    run_dbt_spark(settings, ["docs", "generate", "--static"])
+    return dbt_target_dir(settings)
+
+
 def spark_session(settings: Settings):  # -> pyspark.sql.SparkSession
     """The in-process Spark session, configured as dbt's spark target (same warehouse/metastore).
 
-    dbt-spark's session method uses getOrCreate, so after a dbt run this returns its session.
+    dbt-spark's session method uses getOrCreate, so after a dbt run this returns its session
+    (one JVM per process: a session started for another data folder keeps that folder's
+    warehouse and metastore).
     """
-    from pyspark.sql import SparkSession  # imported here: optional dependency, JVM start
-
     paths = spark_paths(settings)
+    with spark_environment(settings):
+        from pyspark.sql import SparkSession  # imported here: optional dependency, JVM start
+
+        session = _build_session(SparkSession.builder, paths)
+    return session
+
+
+def _build_session(builder, paths: SparkPaths):
     metastore_url = f"jdbc:derby:;databaseName={paths.metastore}/metastore_db;create=true"
     return (
-        SparkSession.builder.master("local[2]")
+        builder.master("local[2]")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", str(paths.warehouse))
         .config("spark.hadoop.javax.jdo.option.ConnectionURL", metastore_url)

@@ -1,44 +1,30 @@
 """The same generated exports through DuckDB and through Spark give the same public tables.
 
-Ingestion (contract checks, quarantine, consent purge) runs once on DuckDB; its landing tables are
-written as Parquet for Spark (flows/spark_engine.py) and dbt builds every model and runs every dbt
-test on both engines. Needs pyspark and Java (the `spark` extra environment, see README).
+Ingestion (contract checks, quarantine, consent purge) runs on DuckDB on both engines; the Spark
+run writes its landing tables as Parquet (flows/spark_engine.py) and dbt builds every model and
+runs every dbt test on Spark. The Spark side is the real `aud-outcomes run --engine spark`, run
+once per session by the `built` fixture (tests/spark/conftest.py); its public marts are compared
+with the DuckDB reference's.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
-import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
 
-pytest.importorskip(
-    "pyspark", reason="pyspark is not installed: the Spark engine tests need the spark extras"
-)
-if shutil.which("java") is None:
-    pytest.skip("no java on PATH: Spark needs Java 17", allow_module_level=True)
-
-from flows.generate import generate_exports
-from flows.ingest import ingest_exports
 from flows.settings import Settings
-from flows.spark_engine import (
-    export_landing_parquet,
-    run_dbt_spark,
-    spark_paths,
-    spark_session,
-)
+from flows.spark_engine import spark_paths
 from flows.spark_validation import SPARK_SUITES, spark_frames, validate_spark_frames
-from flows.transform import run_dbt
 from tests.spark.compare import table_differences
+
+if TYPE_CHECKING:
+    from tests.spark.conftest import Built
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
-AS_OF = dt.date(2026, 11, 20)
-PARTICIPANTS = 150
 CONTRACT_TABLES = [
     "participant_retention",
     "retention_curve",
@@ -54,33 +40,6 @@ DASHBOARD_TABLES = [
     "enrolment_funnel",
     "checkin_coverage_monthly",
 ]
-
-
-@dataclass
-class Built:
-    duck: Settings
-    spark: Settings
-    session: object  # pyspark.sql.SparkSession
-    seconds: dict[str, float]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    base = tmp_path_factory.mktemp("engines")
-    duck = Settings(data_dir=base / "duckdb", as_of=AS_OF)
-    spark = Settings(data_dir=base / "spark", as_of=AS_OF)
-    generate_exports(duck.exports_dir, participants=PARTICIPANTS, months=12, seed=7, as_of=AS_OF)
-    ingest_exports(duck.exports_dir, duck.warehouse_path, duck)
-    export_landing_parquet(duck.warehouse_path, spark_paths(spark).landing)
-    seconds = {}
-    started = time.perf_counter()
-    run_dbt(duck, ["build"])
-    seconds["duckdb"] = time.perf_counter() - started
-    started = time.perf_counter()
-    run_dbt_spark(spark, ["build"])  # every model and every dbt test, on Spark
-    seconds["spark"] = time.perf_counter() - started
-    print(f"dbt build of {PARTICIPANTS} participants: {seconds}")
-    return Built(duck, spark, spark_session(spark), seconds)
 
 
 def _duck_rows(settings: Settings, sql: str) -> tuple[list[str], list[tuple]]:
@@ -108,8 +67,9 @@ def test_every_mart_is_compared(built: Built) -> None:
 
 
 def test_consent_purge_holds_on_spark(built: Built) -> None:
+    # The Spark run's own ingestion (DuckDB) recorded who withdrew.
     _, withdrawn = _duck_rows(
-        built.duck, "SELECT participant_hash FROM quality.withdrawn_participants"
+        built.spark, "SELECT participant_hash FROM quality.withdrawn_participants"
     )
     assert withdrawn, "the generated program has no withdrawal: nothing to check"
     session = built.session
@@ -131,7 +91,7 @@ def test_consent_purge_holds_on_spark(built: Built) -> None:
 def test_landing_parquet_matches_duckdb_landing(built: Built) -> None:
     landing = spark_paths(built.spark).landing
     for name in ("participants", "checkins", "appointments"):
-        _, ((count,),) = _duck_rows(built.duck, f"SELECT count(*) FROM landing.{name}")
+        _, ((count,),) = _duck_rows(built.spark, f"SELECT count(*) FROM landing.{name}")
         assert built.session.read.parquet(str(landing / name)).count() == count, name
         assert not list(Path(landing).glob(f".{name}.*")), "a staging folder was left behind"
 
