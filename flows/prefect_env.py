@@ -6,7 +6,9 @@ keeps its SQLite database there (../shared/STACK.md). Values already set by the 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 
 from flows.settings import Settings
 
@@ -27,3 +29,24 @@ def configure(settings: Settings) -> None:
     os.environ.setdefault("MPLCONFIGDIR", str(settings.data_dir / "matplotlib"))
     for key, value in QUIET_DEFAULTS.items():
         os.environ.setdefault(key, value)
+
+
+def start_temporary_server_early() -> threading.Thread | None:
+    """Start Prefect's temporary server in the background, for a run with no PREFECT_API_URL.
+
+    Its start takes 6-16 s (STACK.md) of mostly waiting on a subprocess; the demo overlaps it
+    with writing the exports. Prefect keeps one temporary server per process, so the flow run
+    later finds it started (or starts it itself, with its own error, if this start failed).
+    Call after `configure`; join the thread before the flow starts.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    from prefect.server.api.server import SubprocessASGIServer
+
+    def start() -> None:
+        with contextlib.suppress(Exception):  # the flow's own start reports the error
+            SubprocessASGIServer().start()
+
+    thread = threading.Thread(target=start, name="prefect-temporary-server", daemon=True)
+    thread.start()
+    return thread

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 
 import pytest
 
@@ -16,6 +17,10 @@ from tests.support import VENV_BIN, run_cli
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 AS_OF = dt.date(2026, 10, 15)
+# A deployment of its own per test session: the Prefect home under data/test-state outlives the
+# session, and `serve` would otherwise also pick up late scheduled runs of an earlier session's
+# deployment of the same name, racing the run this test triggers.
+DEPLOYMENT = f"nightly-test-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +48,7 @@ def served(tmp_path_factory, prefect_api):
         # Scheduled runs take "today"; the generated data ends at AS_OF, so pin it.
         "AUD_AS_OF": AS_OF.isoformat(),
         "AUD_SCHEDULE_CRON": "30 2 * * *",
-        "AUD_DEPLOYMENT_NAME": "nightly-test",
+        "AUD_DEPLOYMENT_NAME": DEPLOYMENT,
     }
     log = (base / "serve.log").open("w")
     proc = subprocess.Popen(
@@ -66,7 +71,7 @@ async def _deployment():
         deadline = time.monotonic() + 60
         while True:
             try:
-                return await client.read_deployment_by_name("nightly-run/nightly-test")
+                return await client.read_deployment_by_name(f"nightly-run/{DEPLOYMENT}")
             except Exception:
                 if time.monotonic() > deadline:
                     raise
@@ -90,7 +95,7 @@ def test_run_triggered_through_the_api_completes(served):
     from prefect.deployments import run_deployment
 
     asyncio.run(_deployment())
-    flow_run = run_deployment("nightly-run/nightly-test", timeout=600, poll_interval=2)
+    flow_run = run_deployment(f"nightly-run/{DEPLOYMENT}", timeout=600, poll_interval=2)
     assert flow_run.state is not None and flow_run.state.is_completed(), (
         f"state {flow_run.state}; serve log:\n{served['log'].read_text()[-3000:]}"
     )
