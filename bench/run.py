@@ -59,6 +59,15 @@ class Measure:
     steps: dict[str, float] = field(default_factory=dict)
 
 
+def landed_rows(warehouse: Path) -> dict[str, int]:
+    """Rows landed per entity: the size of the data set a figure was measured on."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            t: con.execute(f"select count(*) from landing.{t}").fetchone()[0]
+            for t in ("participants", "checkins", "appointments")
+        }
+
+
 def measure(label: str, cmd: list[str], env: dict[str, str], log: Path) -> Measure:
     """Run cmd; wall time, and peak RSS summed over the process and all its children."""
     started = time.perf_counter()
@@ -220,11 +229,7 @@ def bench_size(name: str, participants: int, base: Path, env: dict[str, str]) ->
         os.link(path, drop / path.relative_to(exports))
     nightly = pipeline_run("nightly, one more night", AS_OF.isoformat(), "nightly.log")
     floor = run_floor(drop, work, run_env)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        counts = {
-            t: con.execute(f"select count(*) from landing.{t}").fetchone()[0]
-            for t in ("participants", "checkins", "appointments")
-        }
+    counts = landed_rows(warehouse)
     return {
         "name": name,
         "full": full,
@@ -287,11 +292,7 @@ def bench_engines(name: str, participants: int, base: Path, env: dict[str, str])
         measured = measure(f"{name}: {engine}", cli("run", *args), run_env, folder / "run.log")
         measured.steps = steps_of(warehouse)
         runs[engine] = measured
-    with duckdb.connect(str(work / "duckdb" / "warehouse.duckdb"), read_only=True) as con:
-        counts = {
-            t: con.execute(f"select count(*) from landing.{t}").fetchone()[0]
-            for t in ("participants", "checkins", "appointments")
-        }
+    counts = landed_rows(work / "duckdb" / "warehouse.duckdb")
     return {
         "name": name,
         "runs": runs,

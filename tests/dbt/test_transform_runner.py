@@ -38,16 +38,15 @@ def test_cli_args_pass_settings_as_vars(tmp_path):
     assert dbt_vars["program_timezone"] == "America/New_York"
 
 
-@pytest.mark.slow
-def test_failing_test_raises_with_dbts_message(tmp_path):
+def _one_participant(tmp_path, participant_id: str, sex_at_birth: str) -> Settings:
+    """A warehouse whose landing holds one participant; the settings of a run against it."""
     land = Landing()
-    secret = "p_00000000deadbeef"
     land.add(
         "participants",
         dt.date(2026, 1, 2),
-        participant_id=secret,
+        participant_id=participant_id,
         enrolled_on=dt.date(2026, 1, 1),
-        sex_at_birth="not-a-sex",  # breaks the accepted_values test of staging
+        sex_at_birth=sex_at_birth,
         age_band="25-34",
         state="CA",
         care_track="therapy_only",
@@ -56,6 +55,14 @@ def test_failing_test_raises_with_dbts_message(tmp_path):
     )
     settings = Settings(data_dir=tmp_path, as_of=dt.date(2026, 3, 1))
     land.write(settings.warehouse_path)
+    return settings
+
+
+@pytest.mark.slow
+def test_failing_test_raises_with_dbts_message(tmp_path):
+    secret = "p_00000000deadbeef"
+    # "not-a-sex" breaks the accepted_values test of staging
+    settings = _one_participant(tmp_path, secret, sex_at_birth="not-a-sex")
     with pytest.raises(DbtBuildError) as failure:
         run_dbt(settings, ["build", "--select", "stg_app__participants"])
     message = str(failure.value)
@@ -82,21 +89,7 @@ def _assert_writable_by_another_process(warehouse) -> None:
 def test_successful_build_releases_the_warehouse(tmp_path):
     # dbt-duckdb keeps one database open for the whole command (keep_open: true, profiles.yml);
     # run_dbt must close it, or validation and the next run could not open the file.
-    land = Landing()
-    land.add(
-        "participants",
-        dt.date(2026, 1, 2),
-        participant_id="p_00000000000000aa",
-        enrolled_on=dt.date(2026, 1, 1),
-        sex_at_birth="female",
-        age_band="25-34",
-        state="CA",
-        care_track="therapy_only",
-        data_sharing_consent=True,
-        updated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    )
-    settings = Settings(data_dir=tmp_path, as_of=dt.date(2026, 3, 1))
-    land.write(settings.warehouse_path)
+    settings = _one_participant(tmp_path, "p_00000000000000aa", sex_at_birth="female")
     run_dbt(settings, ["build", "--select", "stg_app__participants"])
     _assert_writable_by_another_process(settings.warehouse_path)
 
