@@ -334,6 +334,19 @@ def checkin_freshness(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.Data
     ).df()
 
 
+def delivery_frames(
+    con: duckdb.DuckDBPyConnection, new_delivery_ids: list[int]
+) -> dict[str, pd.DataFrame]:
+    """The delivery suites' frames, from DuckDB's landing (where ingestion is, on both engines)."""
+    ids = [int(i) for i in new_delivery_ids]
+    return {
+        "new_participants_delivery": delivery_summary(con, "participants", ids),
+        "new_checkins_delivery": delivery_summary(con, "checkins", ids),
+        "new_appointments_delivery": delivery_summary(con, "appointments", ids),
+        "new_delivery_row_counts": delivery_row_counts(con, ids),
+    }
+
+
 def read_frames(
     con: duckdb.DuckDBPyConnection,
     new_delivery_ids: list[int],
@@ -343,12 +356,7 @@ def read_frames(
 ) -> tuple[str, dict[str, pd.DataFrame]]:
     """Every suite's DataFrame, and the marts schema they were read from."""
     schema = marts_schema(con, candidate_schema)
-    ids = [int(i) for i in new_delivery_ids]
     readers: dict[str, Callable[[], pd.DataFrame]] = {
-        "new_participants_delivery": lambda: delivery_summary(con, "participants", ids),
-        "new_checkins_delivery": lambda: delivery_summary(con, "checkins", ids),
-        "new_appointments_delivery": lambda: delivery_summary(con, "appointments", ids),
-        "new_delivery_row_counts": lambda: delivery_row_counts(con, ids),
         "marts_participant_retention": lambda: participant_retention(con, schema),
         "marts_retention_curve": lambda: retention_curve(con, schema),
         "marts_participant_drinking_monthly": lambda: drinking_monthly(con, schema),
@@ -356,4 +364,5 @@ def read_frames(
         "marts_reconciliation": lambda: reconciliation(con, schema, as_of, timezone),
         "checkin_freshness": lambda: checkin_freshness(con, as_of),
     }
-    return schema, {name: read() for name, read in readers.items()}
+    frames = delivery_frames(con, new_delivery_ids)
+    return schema, {**frames, **{name: read() for name, read in readers.items()}}

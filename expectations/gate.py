@@ -238,15 +238,8 @@ def _read_frames_spark(
         built = {t.name for t in session.catalog.listTables(schema)}
     if not set(duck.MART_TABLES) <= built:
         schema = "marts"
-    ids = [int(i) for i in new_delivery_ids]
-    on_duckdb = {
-        "new_participants_delivery": lambda: duck.delivery_summary(con, "participants", ids),
-        "new_checkins_delivery": lambda: duck.delivery_summary(con, "checkins", ids),
-        "new_appointments_delivery": lambda: duck.delivery_summary(con, "appointments", ids),
-        "new_delivery_row_counts": lambda: duck.delivery_row_counts(con, ids),
-    }
     on_spark = spark_frames(session, settings, schema=schema)
-    frames = {name: read() for name, read in on_duckdb.items()}
+    frames = duck.delivery_frames(con, new_delivery_ids)
     # Each frame is a small summary that every expectation of its suite reads: computed once.
     frames.update({name: on_spark[name].cache() for name in SPARK_SUITES})
     missing = [s.name for s in SUITES if s.name not in frames]
