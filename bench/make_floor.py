@@ -15,9 +15,9 @@ import tempfile
 from graphlib import TopologicalSorter
 from pathlib import Path
 
-from flows.contract import ENTITIES, FORMATS, Entity
-from flows.settings import Settings
-from flows.transform import dbt_target_dir, run_dbt
+from core.contract import ENTITIES, FORMATS, Entity
+from core.settings import Settings
+from engines.dbt_runner import run_dbt
 
 PUBLIC_MARTS = (
     "participant_retention",
@@ -71,7 +71,7 @@ def main() -> None:
             data_dir=Path(tmp), warehouse=Path(tmp) / f"{DB_NAME}.duckdb", as_of=AS_OF_SENTINEL
         )
         run_dbt(settings, ["compile", "--select", *[f"+{m}" for m in PUBLIC_MARTS]])
-        manifest = json.loads((dbt_target_dir(settings) / "manifest.json").read_text())
+        manifest = json.loads((settings.dbt_target_dir / "manifest.json").read_text())
     nodes = {
         uid: n
         for uid, n in manifest["nodes"].items()

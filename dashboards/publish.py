@@ -16,13 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import plotly.offline
 
+from core.engine import Engine
+from core.folders import fresh_build_dir, releases_dir, remove, swap_release
+from core.privacy import scrub
+from core.run_summary import RunSummary
+from core.settings import Settings
 from dashboards.charts import Chart, Page, html_table
 from dashboards.pages import (
     Context,
@@ -34,11 +38,8 @@ from dashboards.pages import (
     quality,
     retention,
 )
-from dashboards.pages.quality import scrub
 from dashboards.queries import load_site_data
 from dashboards.templates import BANNER_END, BANNER_START, CSS, esc, failure_banner, layout
-from flows.run_summary import RunSummary
-from flows.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +58,16 @@ TEXT_SUFFIXES = {".html", ".htm", ".json", ".js", ".css", ".txt", ".csv", ".md",
 # ---------------------------------------------------------------- public entry points
 
 
-def publish_site(settings: Settings, run: RunSummary) -> Path:
+def publish_site(settings: Settings, run: RunSummary, engine: Engine) -> Path:
     """Rebuild every page from the marts into a new folder and swap it in; returns the site path."""
     site = site_path(settings)
-    build = _fresh_build_dir(site, run.run_id)
+    build = fresh_build_dir(site, run.run_id)
     try:
-        render_site(settings, run, build)
+        render_site(settings, run, build, engine)
         _carry_dbt_docs(settings, run, site, build)
         if run.validation is not None and run.validation.docs_dir:
             copy_scrubbed(run.validation.docs_dir, build / "validation")
-        _swap_in(site, build, run.run_id)
+        swap_release(site, build, run.run_id)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
@@ -77,7 +78,7 @@ def publish_site(settings: Settings, run: RunSummary) -> Path:
 def publish_failure(settings: Settings, run: RunSummary) -> Path:
     """Keep the last good pages and data; put a red banner on the index; refresh validation/."""
     site = site_path(settings)
-    build = _fresh_build_dir(site, run.run_id)
+    build = fresh_build_dir(site, run.run_id)
     try:
         previous = site.resolve() if site.exists() else None
         if previous is not None and previous.is_dir():
@@ -87,7 +88,7 @@ def publish_failure(settings: Settings, run: RunSummary) -> Path:
         _write_assets(build, plotly_js=not (build / "assets" / "plotly.min.js").exists())
         has_docs = run.validation is not None and run.validation.docs_dir is not None
         if has_docs:
-            _replace_dir(build / "validation")
+            remove(build / "validation")
             copy_scrubbed(run.validation.docs_dir, build / "validation")
         banner = failure_banner(
             f"The run {run.run_id} (as of {run.as_of:%Y-%m-%d}) failed; the dashboards were not "
@@ -108,7 +109,7 @@ def publish_failure(settings: Settings, run: RunSummary) -> Path:
             index_path.write_text(
                 layout("index", "Program outcomes", body, _generated(run), banner), encoding="utf-8"
             )
-        _swap_in(site, build, run.run_id)
+        swap_release(site, build, run.run_id)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
@@ -119,15 +120,9 @@ def publish_failure(settings: Settings, run: RunSummary) -> Path:
 # ---------------------------------------------------------------- rendering
 
 
-def render_site(settings: Settings, run: RunSummary, out: Path) -> None:
+def render_site(settings: Settings, run: RunSummary, out: Path, engine: Engine) -> None:
     """Every page, its CSVs and the shared assets into `out` (which must exist and be empty)."""
-    if settings.engine == "spark":
-        # The marts live in Spark's warehouse; the quality tables stay in DuckDB (issue 8).
-        from flows.spark_dashboards import load_site_data_spark
-
-        data = load_site_data_spark(settings)
-    else:
-        data = load_site_data(settings)
+    data = load_site_data(settings, engine)
     ctx = Context(settings, run, data)
     _write_assets(out, plotly_js=True)
     (out / "data").mkdir(exist_ok=True)
@@ -241,10 +236,8 @@ def _carry_dbt_docs(settings: Settings, run: RunSummary, site: Path, build: Path
     """dbt's docs under dbt-docs/: this run's (run.dbt_docs_dir, else dbt's target folder), else
     the last release's. A `static_index.html` (`dbt docs generate --static`) is preferred: one
     file that also works from file://, where dbt's index.html cannot fetch manifest.json."""
-    from flows.transform import dbt_target_dir
-
     out = build / "dbt-docs"
-    for source in (getattr(run, "dbt_docs_dir", None), dbt_target_dir(settings)):
+    for source in (getattr(run, "dbt_docs_dir", None), settings.dbt_target_dir):
         if source is None or not Path(source).is_dir():
             continue
         source = Path(source)
@@ -273,18 +266,7 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
-def _replace_dir(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.is_dir():
-        shutil.rmtree(path)
-
-
 # ---------------------------------------------------------------- the swap
-
-
-def _safe(run_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", run_id)[:80] or "run"
 
 
 def site_path(settings: Settings) -> Path:
@@ -292,44 +274,4 @@ def site_path(settings: Settings) -> Path:
     return settings.site_dir
 
 
-def releases_dir(site: Path) -> Path:
-    return site.parent / f".{site.name}.releases"
-
-
-def _fresh_build_dir(site: Path, run_id: str) -> Path:
-    site.parent.mkdir(parents=True, exist_ok=True)
-    # Leftovers of builds that were killed (a run holds the warehouse lock, so none is live).
-    for stale in site.parent.glob(f"{site.name}.new-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    build = site.parent / f"{site.name}.new-{_safe(run_id)}"
-    build.mkdir()
-    return build
-
-
-def _swap_in(site: Path, build: Path, run_id: str) -> None:
-    releases = releases_dir(site)
-    releases.mkdir(exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    previous: Path | None = None
-    if site.is_symlink():
-        previous = site.resolve()
-    elif site.is_dir():
-        # First publish over a plain folder: it becomes the previous release.
-        previous = releases / f"{stamp}-before"
-        os.rename(site, previous)
-    elif site.exists():
-        raise FileExistsError(f"{site} exists and is not a folder; not replacing it")
-    release = releases / f"{stamp}-{_safe(run_id)}"
-    os.rename(build, release)
-    link = site.parent / f".{site.name}.link-{_safe(run_id)}"
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    os.symlink(os.path.relpath(release, site.parent), link)
-    os.replace(link, site)  # the atomic step
-    _prune(releases, keep={release.resolve(), previous.resolve() if previous else None})
-
-
-def _prune(releases: Path, keep: set[Path | None]) -> None:
-    for path in releases.iterdir():
-        if path.resolve() not in keep:
-            shutil.rmtree(path, ignore_errors=True)
+__all__ = ["publish_failure", "publish_site", "releases_dir", "render_site"]

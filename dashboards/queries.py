@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import duckdb
 import pandas as pd
 
-from flows.settings import Settings
-from flows.warehouse import connect
+from core.engine import PUBLIC_SCHEMA, Engine
+from core.settings import Settings
+from core.warehouse import open_warehouse
 
 # Groups the drinking and engagement charts can be filtered by (program_outcomes* grain).
 GROUP_SQL = """
@@ -158,25 +158,28 @@ class SiteData:
         return self.frames.get(name, pd.DataFrame())
 
 
-def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute(
-        "select table_schema || '.' || table_name from information_schema.tables"
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
-def load_site_data(settings: Settings) -> SiteData:
-    """Run every query over one read-only connection, closed before returning."""
+def load_site_data(settings: Settings, engine: Engine) -> SiteData:
+    """Every query: the marts through the engine, quality.* from the DuckDB warehouse (where
+    ingestion and validation keep them on every engine)."""
     data = SiteData()
-    if not settings.warehouse_path.exists():
-        data.missing = {name: list(tables) for name, (tables, _) in QUERIES.items()}
-        return data
-    with connect(settings.warehouse_path, read_only=True) as con:
-        tables = _existing_tables(con)
-        for name, (needs, sql) in QUERIES.items():
-            absent = [t for t in needs if t not in tables]
-            if absent:
-                data.missing[name] = absent
-                continue
-            data.frames[name] = con.execute(sql).df()
+    marts = {f"{PUBLIC_SCHEMA}.{t}" for t in engine.tables(PUBLIC_SCHEMA)}
+    quality: set[str] = set()
+    if settings.warehouse_path.exists():
+        with open_warehouse(settings, read_only=True) as con:
+            quality = {
+                f"quality.{t}"
+                for (t,) in con.execute(
+                    "select table_name from information_schema.tables "
+                    "where table_schema = 'quality'"
+                ).fetchall()
+            }
+    for name, (needs, sql) in QUERIES.items():
+        absent = [t for t in needs if t not in marts | quality]
+        if absent:
+            data.missing[name] = absent
+        elif all(t.startswith(f"{PUBLIC_SCHEMA}.") for t in needs):
+            data.frames[name] = engine.read_frame(sql)
+        else:
+            with open_warehouse(settings, read_only=True) as con:
+                data.frames[name] = con.execute(sql).df()
     return data

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
+from core.contract import ATTENDED_STATUSES, ENTITIES
+from core.settings import Settings
 from expectations.thresholds import RECENT_DELIVERIES, RECENT_DELIVERIES_MIN
-from flows.contract import ATTENDED_STATUSES, ENTITIES
-from flows.settings import Settings
 
 MART_TABLES = (
     "participants",

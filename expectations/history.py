@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.warehouse import connect
+from core.warehouse import connect
 
 DDL = """
 CREATE TABLE IF NOT EXISTS quality.validation_runs (

@@ -20,8 +20,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from core.settings import EXPECTATIONS_DIR
 from expectations.suites import SUITES, Check
-from flows.settings import EXPECTATIONS_DIR
 
 GX_DIR = EXPECTATIONS_DIR / "gx"
 DATASOURCE = "warehouse_frames"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from flows.contract import APPOINTMENT_TYPES, APPOINTMENTS, CHECKINS, PARTICIPANTS, Entity
+from core.contract import APPOINTMENT_TYPES, APPOINTMENTS, CHECKINS, PARTICIPANTS, Entity
 
 Severity = Literal["critical", "warning"]
 MONTH_PATTERN = r"^\d{4}-\d{2}$"

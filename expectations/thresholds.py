@@ -1,13 +1,13 @@
 """Thresholds of the validation gate, in one place (see docs/decisions.md, "Validation").
 
-Run settings (freshness_days, outcome_months) come from flows.settings.Settings; these are the
+Run settings (freshness_days, outcome_months) come from core.settings.Settings; these are the
 gate's own limits. They reach the GX suites as suite parameters at run time, so changing one here
 never needs the versioned suite files to be regenerated.
 """
 
 from __future__ import annotations
 
-from flows.settings import Settings
+from core.settings import Settings
 
 # Share of tonight's check-ins with the drinks question skipped above which a warning is raised.
 SKIPPED_DRINKS_MAX_SHARE = 0.5

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from flows.settings import Settings
+from core.settings import Settings
 
 EPILOG = (
     "Every option can also come from an environment variable: AUD_<OPTION> (e.g. AUD_WAREHOUSE)."
@@ -168,8 +168,8 @@ def cmd_generate(settings: Settings) -> int:
 
 
 def cmd_ingest(settings: Settings) -> int:
+    from core.warehouse import run_lock
     from flows.ingest import ingest_exports
-    from flows.warehouse import run_lock
 
     with run_lock(settings.warehouse_path):
         report = ingest_exports(settings.exports_dir, settings.warehouse_path, settings)
@@ -186,8 +186,8 @@ def cmd_run(settings: Settings) -> int:
     from flows import prefect_env
 
     prefect_env.configure(settings)
+    from core.warehouse import WarehouseBusyError
     from flows.pipeline import last_run_path, nightly_run
-    from flows.warehouse import WarehouseBusyError
 
     state = nightly_run(
         exports=str(settings.exports_dir),
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"aud-outcomes: invalid setting: {exc}", file=sys.stderr)
         return 2
-    from flows.warehouse import WarehouseBusyError
+    from core.warehouse import WarehouseBusyError
 
     try:
         return COMMANDS[args.command](settings)

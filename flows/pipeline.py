@@ -19,9 +19,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.run_summary import IngestReport, RunSummary, ValidationResult
-from flows.settings import Settings
-from flows.warehouse import run_lock
+from core.engine import Engine
+from core.run_summary import IngestReport, RunSummary, ValidationResult
+from core.settings import Settings
+from core.warehouse import run_lock
+from engines import engine_for
 
 
 class PipelineError(RuntimeError):
@@ -76,47 +78,30 @@ def ingest_task(settings: Settings) -> IngestReport:
 
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
-def dbt_build_task(settings: Settings) -> None:
-    if settings.engine == "spark":
-        from flows.spark_engine import build_marts_spark
-
-        counts = build_marts_spark(settings, candidate=True)
-        get_run_logger().info(
-            "Landing written as Parquet for Spark (%s rows); dbt build on Spark finished: every "
-            "model and test passed.",
-            ", ".join(f"{name} {n}" for name, n in counts.items()),
-        )
-        return
-    from flows.transform import run_dbt
-
-    run_dbt(settings, ["build"], candidate=True)
-    get_run_logger().info("dbt build finished: every model and test passed.")
+def dbt_build_task(engine: Engine) -> None:
+    get_run_logger().info(engine.build_marts())
 
 
 @task(name="dbt-docs", cache_policy=NO_CACHE)
-def dbt_docs_task(settings: Settings) -> Path | None:
+def dbt_docs_task(engine: Engine) -> Path | None:
     """Docs of the public marts, for the site (generated against `marts`, not the candidate)."""
-    if settings.engine == "spark":
-        from flows.spark_engine import run_dbt_docs_spark
-
-        try:
-            return run_dbt_docs_spark(settings)
-        except Exception as exc:  # the docs are a convenience: never fail a validated run
-            get_run_logger().warning(
-                "dbt docs on Spark were not generated (%s); the site keeps the last docs.", exc
-            )
-            return None
-    from flows.transform import run_dbt_docs
-
-    return run_dbt_docs(settings)
+    try:
+        return engine.generate_docs()
+    except Exception as exc:  # the docs are a convenience: never fail a validated run
+        get_run_logger().warning(
+            "dbt docs were not generated (%s); the site keeps the last docs.", exc
+        )
+        return None
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate_task(settings: Settings, new_delivery_ids: list[int], run_id: str) -> ValidationResult:
+def validate_task(
+    settings: Settings, engine: Engine, new_delivery_ids: list[int], run_id: str
+) -> ValidationResult:
     from expectations.gate import validate
 
     logger = get_run_logger()
-    result = validate(settings, new_delivery_ids, run_id)
+    result = validate(settings, engine, new_delivery_ids, run_id)
     for name in result.critical_failures:
         logger.error("Critical check failed: %s", name)
     for name in result.warnings:
@@ -132,24 +117,26 @@ def validate_task(settings: Settings, new_delivery_ids: list[int], run_id: str) 
 
 
 @task(name="promote-marts", cache_policy=NO_CACHE)
-def promote_task(settings: Settings) -> None:
-    if settings.engine == "spark":
-        from flows.spark_engine import promote_marts_spark
+def promote_task(engine: Engine) -> None:
+    tables = engine.promote_marts()
+    get_run_logger().info("Published %d mart table(s) to marts (%s).", len(tables), engine.name)
 
-        tables = promote_marts_spark(settings)
-        get_run_logger().info("Published %d mart table(s) to Spark database marts.", len(tables))
-        return
-    from flows.promote import promote_marts
 
-    tables = promote_marts(settings)
-    get_run_logger().info("Published %d mart table(s) to schema marts.", len(tables))
+@task(name="purge-withdrawn", cache_policy=NO_CACHE)
+def purge_task(engine: Engine) -> None:
+    """Withdrawn participants leave what the engine keeps beyond the warehouse file."""
+    removed = engine.purge_withdrawn()
+    if removed:
+        get_run_logger().info(
+            "Removed %d row(s) of withdrawn participants (%s).", removed, engine.name
+        )
 
 
 @task(name="publish-dashboards", cache_policy=NO_CACHE)
-def publish_task(settings: Settings, summary: RunSummary) -> Path:
+def publish_task(settings: Settings, summary: RunSummary, engine: Engine) -> Path:
     from dashboards.publish import publish_site
 
-    site = publish_site(settings, summary)
+    site = publish_site(settings, summary, engine)
     get_run_logger().info("Dashboards published to %s", site)
     return site
 
@@ -241,14 +228,17 @@ def settings_for_run(
     return Settings(**overrides)
 
 
-def _run_steps(settings: Settings, summary: RunSummary) -> None:
+def _run_steps(settings: Settings, engine: Engine, summary: RunSummary) -> None:
     """The steps in order. Whatever fails, the site keeps its last good dashboards and says so."""
     step = "ingest"
     try:
         summary.ingest = _timed(summary, "ingest", ingest_task, settings)
+        if summary.ingest.participants_purged:
+            step = "consent purge"
+            _timed(summary, "purge", purge_task, engine)
         step = "dbt build"
         summary.dbt_ok = False
-        _timed(summary, "dbt", dbt_build_task, settings)
+        _timed(summary, "dbt", dbt_build_task, engine)
         summary.dbt_ok = True
         step = "validation"
         summary.validation = _timed(
@@ -256,6 +246,7 @@ def _run_steps(settings: Settings, summary: RunSummary) -> None:
             "validation",
             validate_task,
             settings,
+            engine,
             summary.ingest.new_delivery_ids,
             summary.run_id,
         )
@@ -264,9 +255,9 @@ def _run_steps(settings: Settings, summary: RunSummary) -> None:
                 "critical validation failed: " + "; ".join(summary.validation.critical_failures)
             )
         step = "publishing"
-        _timed(summary, "promote", promote_task, settings)
-        summary.dbt_docs_dir = _timed(summary, "dbt_docs", dbt_docs_task, settings)
-        summary.site_dir = _timed(summary, "dashboards", publish_task, settings, summary)
+        _timed(summary, "promote", promote_task, engine)
+        summary.dbt_docs_dir = _timed(summary, "dbt_docs", dbt_docs_task, engine)
+        summary.site_dir = _timed(summary, "dashboards", publish_task, settings, summary, engine)
     except Exception as exc:
         summary.error = str(exc) if isinstance(exc, PipelineError) else f"{step} failed: {exc}"
         try:
@@ -301,7 +292,7 @@ def nightly_run(
     settings = settings.model_copy(update={"as_of": summary.as_of})
     try:
         with run_lock(settings.warehouse_path):
-            _run_steps(settings, summary)
+            _run_steps(settings, engine_for(settings), summary)
     finally:
         _record(settings, summary)
     return summary

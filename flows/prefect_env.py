@@ -10,7 +10,7 @@ import contextlib
 import os
 import threading
 
-from flows.settings import Settings
+from core.settings import Settings
 
 QUIET_DEFAULTS = {
     "DO_NOT_TRACK": "1",

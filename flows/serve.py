@@ -9,7 +9,7 @@ import contextlib
 import os
 import sys
 
-from flows.settings import Settings
+from core.settings import Settings
 
 NO_SERVER = (
     "aud-outcomes serve needs a Prefect server that outlives it: start one with "

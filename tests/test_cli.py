@@ -8,7 +8,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from flows.warehouse import run_lock
+from core.warehouse import run_lock
 from tests.support import run_cli
 
 SUBCOMMANDS = ("generate", "ingest", "run", "demo", "serve")

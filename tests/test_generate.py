@@ -1,7 +1,7 @@
 """The synthetic export generator: contract conformance, determinism, variety, speed-independent.
 
 Files are read here with pandas, json and pyarrow directly, independent of the ingest code, and
-every row is checked against flows.contract.
+every row is checked against core.contract.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.contract import ATTENDED_STATUSES, ENTITIES, FILE_NAME, FORMATS, Entity
+from core.contract import ATTENDED_STATUSES, ENTITIES, FILE_NAME, FORMATS, Entity
 from flows.generate import GenerateReport, generate_exports
 from flows.generate.render import civil_from_days, hex_ids, iso_timestamps, splitmix64, wall_to_utc
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.warehouse import run_lock
+from core.warehouse import run_lock
 from tests.support import ROOT, run_cli
 
 pytestmark = pytest.mark.slow

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.run_summary import RunSummary
+from core.settings import Settings
 from dashboards.queries import SiteData
-from flows.run_summary import RunSummary
-from flows.settings import Settings
 
 DBT_DOCS = "dbt-docs/index.html"
 DBT_PROJECT_NAME = "aud_outcomes"

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.privacy import scrub
 from dashboards.charts import Chart, Page, empty, html_table, numeric, style
 from dashboards.pages import Context
 from dashboards.suppress import show_count
-from flows.contract import PARTICIPANT_ID_PATTERN
+
 
 # Free text from the quality tables (reasons) must never carry an id onto the site.
-ID_ANYWHERE = re.compile(PARTICIPANT_ID_PATTERN.strip("^$"))
-
-
-def scrub(text: object) -> str:
-    return ID_ANYWHERE.sub("p_[id removed]", str(text))
-
-
 def rows_chart(ctx: Context) -> Chart:
     slug, title = "rows-loaded", "Rows loaded and quarantined by export date"
     x_title, y_title = "Export date", "Rows"

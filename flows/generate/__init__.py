@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from flows.contract import ENTITIES, FORMATS
-from flows.settings import Settings
+from core.contract import ENTITIES, FORMATS
+from core.settings import Settings
 
 from .deliver import participant_ids, select, to_table, write_atomically
 from .model import simulate

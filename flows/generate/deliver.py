@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from flows.contract import (
+from core.contract import (
     AGE_BANDS,
     APPOINTMENT_STATUSES,
     APPOINTMENT_TYPES,

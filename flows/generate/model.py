@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from flows.contract import CARE_TRACKS, SEX_AT_BIRTH
+from core.contract import CARE_TRACKS, SEX_AT_BIRTH
 
 from .render import DAY, splitmix64, utc_offsets, wall_to_utc
 

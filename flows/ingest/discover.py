@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.contract import ENTITIES, FILE_NAME, LOAD_ORDER
+from core.contract import ENTITIES, FILE_NAME, LOAD_ORDER
 
 _CHUNK = 1 << 20
 

@@ -6,16 +6,16 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from flows.contract import ENTITIES, LINEAGE_COLUMNS
+from core.contract import ENTITIES, LINEAGE_COLUMNS
+from core.run_summary import IngestReport
+from core.settings import Settings
+from core.warehouse import connect
 from flows.ingest.consent import purge_withdrawn
 from flows.ingest.discover import Delivery, discover
 from flows.ingest.quarantine import quarantine_file, quarantine_rows
 from flows.ingest.read import FileProblem, ReadResult, read_delivery
 from flows.ingest.rules import build_checked
 from flows.ingest.schema import ensure_schema
-from flows.run_summary import IngestReport
-from flows.settings import Settings
-from flows.warehouse import connect
 
 log = logging.getLogger(__name__)
 

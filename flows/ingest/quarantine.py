@@ -6,8 +6,8 @@ import datetime as dt
 
 import duckdb
 
-from flows.contract import PARTICIPANT_ID_PATTERN, Entity
-from flows.ingest.identifiers import sql_masked
+from core.contract import PARTICIPANT_ID_PATTERN, Entity
+from core.privacy import sql_masked
 from flows.ingest.read import FileProblem
 
 

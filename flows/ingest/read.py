@@ -22,9 +22,9 @@ from pathlib import Path
 
 import duckdb
 
-from flows.contract import PARTICIPANT_ID_PATTERN, Entity
+from core.contract import PARTICIPANT_ID_PATTERN, Entity
+from core.privacy import classify
 from flows.ingest.discover import Delivery
-from flows.ingest.identifiers import classify
 
 log = logging.getLogger(__name__)
 

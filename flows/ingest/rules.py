@@ -12,8 +12,8 @@ import datetime as dt
 
 import duckdb
 
-from flows.contract import PARTICIPANT_ID_PATTERN, Column, Entity
-from flows.ingest.identifiers import sql_reason
+from core.contract import PARTICIPANT_ID_PATTERN, Column, Entity
+from core.privacy import sql_reason
 
 DATE_SHAPE = r"\d{4}-\d{2}-\d{2}"
 # ISO 8601 with an offset (Z, +hh, +hhmm, +hh:mm); 'T' or a space between date and time.

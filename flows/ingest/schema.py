@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from flows.contract import ENTITIES, landing_ddl
+from core.contract import ENTITIES, landing_ddl
 
 QUALITY_DDL = (
     """

@@ -8,8 +8,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from flows.run_summary import RunSummary, ValidationResult
-from flows.settings import Settings
+from core.run_summary import RunSummary, ValidationResult
+from core.settings import Settings
 
 AS_OF = dt.date(2026, 11, 20)
 ID_PATTERN = re.compile(rb"p_[0-9a-f]{16}")
@@ -23,6 +23,14 @@ def make_settings(root: Path, warehouse: Path) -> Settings:
         exports=root / "exports",
         as_of=AS_OF,
     )
+
+
+def publish_site(settings: Settings, run: RunSummary) -> Path:
+    """The real publish over the DuckDB engine (the marts in the warehouse file)."""
+    from dashboards.publish import publish_site as publish
+    from engines.duckdb_engine import DuckDBEngine
+
+    return publish(settings, run, DuckDBEngine(settings))
 
 
 def make_run(run_id: str, validation: ValidationResult | None = None, **kw) -> RunSummary:

@@ -11,10 +11,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from dashboards_support import ids_in_site, make_docs, make_run, small_counts_in_csvs
+from dashboards_support import ids_in_site, make_docs, make_run, publish_site, small_counts_in_csvs
 
-from flows.run_summary import ValidationResult
-from flows.settings import Settings
+from core.run_summary import ValidationResult
+from core.settings import Settings
 from tests.support import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -25,10 +25,9 @@ PAGES = ["index", "retention", "drinking", "engagement", "quality", "metrics"]
 
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory) -> Path:
-    from dashboards.publish import publish_site
+    from engines.dbt_runner import run_dbt
     from flows.generate import generate_exports
     from flows.ingest import ingest_exports
-    from flows.transform import run_dbt
 
     root = tmp_path_factory.mktemp("real")
     settings = Settings(

@@ -13,13 +13,14 @@ from dashboards_support import (
     make_docs,
     make_run,
     make_settings,
+    publish_site,
     site_files,
     small_counts_in_csvs,
 )
 
+from core.run_summary import ValidationResult
 from dashboards import publish
-from dashboards.publish import publish_failure, publish_site, releases_dir
-from flows.run_summary import ValidationResult
+from dashboards.publish import publish_failure, releases_dir
 
 PAGES = ["index", "retention", "drinking", "engagement", "quality", "metrics"]
 # Columns of the downloads that are not counts (counts are n_*): keys, rates and means.

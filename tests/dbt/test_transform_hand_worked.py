@@ -31,8 +31,8 @@ import json
 import pandas as pd
 import pytest
 
-from flows.settings import Settings
-from flows.transform import dbt_target_dir, run_dbt
+from core.settings import Settings
+from engines.dbt_runner import run_dbt
 from tests.dbt.transform_support import Landing, build, query
 
 pytestmark = pytest.mark.slow
@@ -540,7 +540,7 @@ def test_appointment_attendance(warehouse):
 
 def test_docs_generate(warehouse):
     run_dbt(warehouse, ["docs", "generate"])
-    target = dbt_target_dir(warehouse)
+    target = warehouse.dbt_target_dir
     assert (target / "index.html").exists()
     catalog = json.loads((target / "catalog.json").read_text())
     assert "model.aud_outcomes.participant_retention" in catalog["nodes"]

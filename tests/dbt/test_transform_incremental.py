@@ -19,8 +19,8 @@ import shutil
 import duckdb
 import pytest
 
-from flows.settings import Settings
-from flows.transform import INCREMENTAL_STATE_TABLE, dbt_target_dir, needs_full_refresh, run_dbt
+from core.settings import Settings
+from engines.dbt_runner import INCREMENTAL_STATE_TABLE, needs_full_refresh, run_dbt
 from tests.dbt.transform_support import Landing
 
 pytestmark = pytest.mark.slow
@@ -221,7 +221,7 @@ def build_incrementally(settings: Settings) -> None:
     assert not needs_full_refresh(settings), "expected an incremental build"
     run_dbt(settings, ["build"], candidate=True)
     compiled = (
-        dbt_target_dir(settings)
+        settings.dbt_target_dir
         / "compiled/aud_outcomes/models/intermediate/int_checkin_answers.sql"
     )
     assert "changed_days" in compiled.read_text(), "int_checkin_answers was rebuilt in full"

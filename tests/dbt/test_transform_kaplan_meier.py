@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 
-from flows.contract import CARE_TRACKS, DISCHARGE_REASONS, SEX_AT_BIRTH
+from core.contract import CARE_TRACKS, DISCHARGE_REASONS, SEX_AT_BIRTH
 from tests.dbt.transform_support import Landing, build, query
 
 pytestmark = pytest.mark.slow

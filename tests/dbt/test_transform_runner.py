@@ -1,4 +1,4 @@
-"""flows.transform.run_dbt: the command line it builds, and dbt's failures surfacing as
+"""engines.dbt_runner.run_dbt: the command line it builds, and dbt's failures surfacing as
 DbtBuildError with dbt's own message."""
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ import sys
 import duckdb
 import pytest
 
-from flows.settings import DBT_PROJECT_DIR, Settings
-from flows.transform import (
+from core.settings import DBT_PROJECT_DIR, Settings
+from engines.dbt_runner import (
     DbtBuildError,
     dbt_cli_args,
-    dbt_target_dir,
     docs_fingerprint,
     run_dbt,
     run_dbt_docs,
@@ -30,8 +29,8 @@ def test_cli_args_pass_settings_as_vars(tmp_path):
     assert args[:3] == ["build", "--select", "marts"]
     flags = dict(zip(args[3::2], args[4::2], strict=True))
     assert flags["--project-dir"] == flags["--profiles-dir"] == str(DBT_PROJECT_DIR)
-    assert flags["--target-path"] == str(dbt_target_dir(settings))
-    assert dbt_target_dir(settings).is_relative_to(tmp_path.resolve())
+    assert flags["--target-path"] == str(settings.dbt_target_dir)
+    assert settings.dbt_target_dir.is_relative_to(tmp_path.resolve())
     dbt_vars = json.loads(flags["--vars"])
     assert dbt_vars["as_of_date"] == "2026-03-01"
     assert dbt_vars["retention_gap_days"] == 45

@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from flows.contract import ENTITIES, landing_ddl
-from flows.settings import Settings
-from flows.transform import run_dbt
+from core.contract import ENTITIES, landing_ddl
+from core.settings import Settings
+from engines.dbt_runner import run_dbt
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 

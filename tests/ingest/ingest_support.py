@@ -13,10 +13,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flows.contract import ENTITIES
+from core.contract import ENTITIES
+from core.run_summary import IngestReport
+from core.settings import Settings
 from flows.ingest import ingest_exports
-from flows.run_summary import IngestReport
-from flows.settings import Settings
 
 P1 = "p_0123456789abcdef"
 P2 = "p_1111111111111111"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.ingest.identifiers import classify, sql_kind, sql_masked
+from core.privacy import classify, sql_kind, sql_masked
 
 POSITIVES = {
     "email": ["jane.doe@example.com", "a+b@mail.co.uk", "contact me at x_y@host.org please"],

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from flows.contract import ENTITIES
+from core.contract import ENTITIES
 from flows.ingest import read
 from flows.ingest.discover import Delivery
 from tests.ingest.ingest_support import P1, Drop, checkin, participant

@@ -81,7 +81,7 @@ _CHILD = """
 import logging, sys
 from pathlib import Path
 from flows.ingest import ingest_exports
-from flows.settings import Settings
+from core.settings import Settings
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
 ingest_exports(Path(sys.argv[1]), Path(sys.argv[2]), Settings())
 """
@@ -128,8 +128,8 @@ def test_a_killed_run_then_a_clean_run_equals_an_uninterrupted_run(tmp_path: Pat
 
 
 def _ingest_into(exports: Path, warehouse: Path):
+    from core.settings import Settings
     from flows.ingest import ingest_exports
-    from flows.settings import Settings
 
     return ingest_exports(exports, warehouse, Settings())
 

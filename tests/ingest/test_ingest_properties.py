@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from flows.contract import ENTITIES, PARTICIPANT_ID_PATTERN
-from flows.ingest.identifiers import classify
+from core.contract import ENTITIES, PARTICIPANT_ID_PATTERN
+from core.privacy import classify
 from tests.ingest.ingest_support import P1, Drop, participant
 
 EXPORT_DATE = dt.date(2026, 11, 7)

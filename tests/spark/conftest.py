@@ -44,11 +44,11 @@ def _require_spark() -> None:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory, prefect_api: str) -> Built:
     _require_spark()
+    from core.settings import Settings
+    from engines.dbt_runner import run_dbt
+    from engines.spark_engine import spark_session
     from flows.generate import generate_exports
     from flows.ingest import ingest_exports
-    from flows.settings import Settings
-    from flows.spark_engine import spark_session
-    from flows.transform import run_dbt
     from tests.support import run_cli
 
     base = tmp_path_factory.mktemp("engines")

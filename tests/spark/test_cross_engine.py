@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
-
-from flows.settings import Settings
-from flows.spark_engine import spark_paths
 from flows.spark_validation import SPARK_SUITES, spark_frames, validate_spark_frames
+
+from core.settings import Settings
+from engines.spark_engine import spark_paths
 from tests.spark.compare import table_differences
 
 if TYPE_CHECKING:
@@ -149,8 +149,9 @@ def _plain_rows(frame) -> list[tuple]:
 
 
 def test_dashboards_read_the_same_figures_through_spark(built: Built) -> None:
-    from dashboards.queries import QUERIES, load_site_data
     from flows.spark_dashboards import load_site_data_spark
+
+    from dashboards.queries import QUERIES, load_site_data
 
     duck = load_site_data(built.duck)
     spark = load_site_data_spark(built.spark)
@@ -166,7 +167,7 @@ def test_dashboards_read_the_same_figures_through_spark(built: Built) -> None:
 
 
 def test_promotion_copies_every_mart_on_spark(built: Built) -> None:
-    from flows.spark_engine import promote_marts_spark
+    from engines.spark_engine import promote_marts_spark
 
     # The module built straight into `marts`; promote that as the candidate into another schema.
     source = built.spark.model_copy(update={"candidate_schema": "marts"})

@@ -32,8 +32,8 @@ def test_engine_comes_from_the_environment_unless_given(monkeypatch: pytest.Monk
 
 
 def test_run_summary_names_the_engine() -> None:
+    from core.run_summary import RunSummary
     from flows.pipeline import summary_markdown
-    from flows.run_summary import RunSummary
 
     summary = RunSummary(run_id="r1", started_at=dt.datetime.now(dt.UTC), as_of=dt.date(2026, 1, 2))
     assert "- Engine: spark\n" in summary_markdown(summary, "spark")

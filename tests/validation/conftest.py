@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.settings import Settings
+from core.settings import Settings
 from tests.support import CHROMIUM_ARGS
 from tests.validation.fake_warehouse import build_fake_warehouse
 

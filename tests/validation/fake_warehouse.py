@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from core.warehouse import connect
 from flows.ingest.schema import ensure_schema
-from flows.warehouse import connect
 
 TONIGHT = [4, 5, 6]
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
+from core.warehouse import connect
+from engines.dbt_runner import run_dbt
 from expectations.gate import validate
 from flows.generate import generate_exports
 from flows.ingest import ingest_exports
-from flows.settings import Settings
-from flows.transform import run_dbt
-from flows.warehouse import connect
 from tests.validation.conftest import AS_OF
 
 pytestmark = pytest.mark.slow

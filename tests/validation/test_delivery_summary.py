@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.contract import CHECKINS, ENTITIES, PARTICIPANT_ID_PATTERN
 from expectations.frames import delivery_summary, local_day_end
 from expectations.suites import SUITES_BY_NAME
-from flows.contract import CHECKINS, ENTITIES, PARTICIPANT_ID_PATTERN
 from flows.ingest.schema import ensure_schema
 
 EXPORT_DATE = dt.date(2026, 11, 20)

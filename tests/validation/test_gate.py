@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from core.warehouse import connect
 from expectations.gate import validate
-from flows.warehouse import connect
 from tests.validation.conftest import AS_OF, settings_for
 from tests.validation.fake_warehouse import TONIGHT
 

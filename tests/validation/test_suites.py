@@ -9,12 +9,12 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.settings import Settings
 from expectations.gate import exception_message, observed, offending_rows
 from expectations.project import GX_DIR, expectation_type, expected_config
 from expectations.reports import quarantine_page
 from expectations.suites import SUITES
 from expectations.thresholds import suite_parameters
-from flows.settings import Settings
 
 
 def _parameters(value):

@@ -19,18 +19,26 @@ class WarehouseBusyError(RuntimeError):
     """Another run holds the warehouse."""
 
 
+# The Settings default (core/settings.py); callers with settings pass theirs.
+DEFAULT_MEMORY_LIMIT = "3GB"
+
+
 @contextlib.contextmanager
-def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path, read_only: bool = False, memory_limit: str = DEFAULT_MEMORY_LIMIT
+) -> Iterator[duckdb.DuckDBPyConnection]:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    from flows.settings import Settings
-
-    config = {"memory_limit": Settings().duckdb_memory_limit}
-    con = duckdb.connect(str(path), read_only=read_only, config=config)
+    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit})
     try:
         yield con
     finally:
         con.close()
+
+
+def open_warehouse(settings, read_only: bool = False):
+    """connect() to the run's warehouse with the run's memory limit (settings: core.Settings)."""
+    return connect(settings.warehouse_path, read_only, settings.duckdb_memory_limit)
 
 
 def lock_path(warehouse: Path) -> Path:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from core.contract import ATTENDED_STATUSES
+from core.settings import Settings
+from engines.spark_engine import spark_paths
 from expectations.frames import DRINKING_MEASURES, local_day_end
 from expectations.history import Outcome
 from expectations.suites import SUITES_BY_NAME
 from expectations.thresholds import suite_parameters
-from flows.contract import ATTENDED_STATUSES
-from flows.settings import Settings
-from flows.spark_engine import spark_paths
 
 DATASOURCE = "spark_frames"
 BATCH_DEFINITION = "whole frame"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from core.contract import PARTICIPANT_ID_PATTERN
+
 # Edges: an identifier must not be glued to letters/digits, so hex ids and timestamps never match.
 _START = r"(?:^|[^0-9A-Za-z_+])"
 _END = r"(?:$|[^0-9A-Za-z_])"
@@ -83,3 +85,12 @@ def sql_masked(expr: str) -> str:
     """SQL expression: `expr`, or its mask when it looks like an identifier."""
     kind = sql_kind(expr)
     return f"(CASE WHEN {kind} IS NULL THEN {expr} ELSE '<masked:' || {kind} || '>' END)"
+
+
+# A participant id anywhere in a text (a page, a report, an error message).
+ID_ANYWHERE = re.compile(PARTICIPANT_ID_PATTERN.strip("^$"))
+
+
+def scrub(text: object) -> str:
+    """The text with every participant-id-shaped substring masked, for anything shown."""
+    return ID_ANYWHERE.sub("p_[id removed]", str(text))

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.warehouse import DEFAULT_MEMORY_LIMIT
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -40,7 +42,9 @@ class Settings(BaseSettings):
     timezone: str = Field("America/New_York", description="Program time zone (IANA name).")
     engine: Literal["duckdb", "spark"] = "duckdb"
     # DuckDB spills to disk beyond this, so a big night stays within the machine's memory budget.
-    duckdb_memory_limit: str = Field("3GB", description="DuckDB memory_limit for every step.")
+    duckdb_memory_limit: str = Field(
+        DEFAULT_MEMORY_LIMIT, description="DuckDB memory_limit for every step."
+    )
     # dbt builds a nightly run's marts here; they are copied to `marts` once validated.
     candidate_schema: str = "marts_candidate"
 
@@ -88,6 +92,16 @@ class Settings(BaseSettings):
     @property
     def prefect_home_dir(self) -> Path:
         return (self.prefect_home or self.data_dir / "prefect").resolve()
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's artifacts (manifest.json, catalog.json, the docs) for this data folder; kept per
+        data folder so runs against different warehouses never share partial-parse state."""
+        return (self.data_dir / "dbt" / "target").resolve()
+
+    @property
+    def dbt_log_dir(self) -> Path:
+        return (self.data_dir / "dbt" / "logs").resolve()
 
     def resolved_as_of(self) -> dt.date:
         """The as-of date: the setting, or today in the program's time zone."""

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from flows.settings import Settings
+from core.settings import Settings
 
 # Read by dbt_project/profiles.yml.
 WAREHOUSE_ENV = "AUD_DBT_WAREHOUSE_PATH"
@@ -25,18 +25,6 @@ FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 
 class DbtBuildError(RuntimeError):
     """A dbt command failed; the message is dbt's own (failing nodes and their messages)."""
-
-
-def dbt_target_dir(settings: Settings) -> Path:
-    """Where dbt writes its artifacts (manifest, catalog, the docs site) for this data folder.
-
-    Kept per data folder so runs against different warehouses never share partial-parse state.
-    """
-    return (settings.data_dir / "dbt" / "target").resolve()
-
-
-def dbt_log_dir(settings: Settings) -> Path:
-    return (settings.data_dir / "dbt" / "logs").resolve()
 
 
 # Inputs of the models' results: the project's SQL and YAML (not dbt's output folders); the docs
@@ -129,16 +117,16 @@ def dbt_cli_args(settings: Settings, args: list[str], candidate: bool = False) -
         "--profiles-dir",
         str(settings.dbt_project_dir),
         "--target-path",
-        str(dbt_target_dir(settings)),
+        str(settings.dbt_target_dir),
         "--log-path",
-        str(dbt_log_dir(settings)),
+        str(settings.dbt_log_dir),
         "--vars",
         json.dumps(dbt_vars),
     ]
 
 
 @contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
+def environment(values: dict[str, str]) -> Iterator[None]:
     """Set environment variables for the duration of one dbt call, then restore them."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
@@ -189,7 +177,7 @@ def run_dbt(settings: Settings, args: list[str], candidate: bool = False) -> Non
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    with _environment(env):
+    with environment(env):
         try:
             command = _with_refresh_decision(settings, args)
             outcome = dbtRunner().invoke(dbt_cli_args(settings, command, candidate=candidate))
@@ -211,7 +199,7 @@ def run_dbt_docs(settings: Settings) -> Path:
     generated docs reuses them (5-10 s saved). (`--no-compile` is no way out: it reuses the
     manifest of the last command, the candidate build, whose marts live in the candidate schema.)
     """
-    target = dbt_target_dir(settings)
+    target = settings.dbt_target_dir
     stamp = target / DOCS_FINGERPRINT_FILE
     fingerprint = docs_fingerprint(settings)
     docs_current = stamp.is_file() and stamp.read_text().strip() == fingerprint

@@ -19,9 +19,12 @@ from pathlib import Path
 
 import duckdb
 
-from flows.contract import ENTITIES
-from flows.settings import Settings
-from flows.transform import _environment, dbt_target_dir, run_dbt
+from core.contract import ENTITIES
+from core.engine import PUBLIC_SCHEMA
+from core.folders import replace_folder
+from core.settings import Settings
+from core.warehouse import open_warehouse
+from engines.dbt_runner import DOCS_FINGERPRINT_FILE, environment, run_dbt
 
 # Read by dbt_project/profiles.yml (target spark) and models/staging/_sources.yml.
 LANDING_ENV = "AUD_DBT_SPARK_LANDING_DIR"
@@ -89,22 +92,6 @@ def _prepare(paths: SparkPaths) -> None:
             path.write_text(text)
 
 
-def _replace_dir(staged: Path, final: Path) -> None:
-    """Swap a fully written folder into place: readers see the old or the new files, never half.
-
-    rename() is atomic only onto a missing path, so the old folder is renamed aside first; the
-    window in between shows no folder at all (a reader fails loudly, never reads a mix).
-    """
-    old = final.with_name(final.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
-        final.rename(old)
-    staged.rename(final)
-    if old.exists():
-        shutil.rmtree(old)
-
-
 def export_landing_parquet(warehouse: Path, landing_dir: Path) -> dict[str, int]:
     """Write every landing table of the DuckDB warehouse as <landing_dir>/<entity>/part-0.parquet.
 
@@ -121,7 +108,7 @@ def export_landing_parquet(warehouse: Path, landing_dir: Path) -> dict[str, int]
             con.execute(f"COPY (SELECT * FROM landing.{name}) TO '{target}' (FORMAT parquet)")
             (count,) = con.execute(f"SELECT count(*) FROM landing.{name}").fetchone()
             counts[name] = int(count)
-            _replace_dir(staged, landing_dir / name)
+            replace_folder(staged, landing_dir / name)
     return counts
 
 
@@ -130,7 +117,7 @@ def spark_environment(settings: Settings) -> Iterator[SparkPaths]:
     """The environment dbt's spark target reads, for the duration of one call."""
     paths = spark_paths(settings)
     _prepare(paths)
-    with _environment(paths.environment()):
+    with environment(paths.environment()):
         yield paths
 
 
@@ -147,11 +134,9 @@ def run_dbt_docs_spark(settings: Settings) -> Path:
     fingerprint stamp in the same target folder: the stamp is dropped first, so a later DuckDB
     run never takes these docs for its own.
     """
-    from flows.transform import DOCS_FINGERPRINT_FILE
-
-    (dbt_target_dir(settings) / DOCS_FINGERPRINT_FILE).unlink(missing_ok=True)
+    (settings.dbt_target_dir / DOCS_FINGERPRINT_FILE).unlink(missing_ok=True)
     run_dbt_spark(settings, ["docs", "generate", "--static"])
-    return dbt_target_dir(settings)
+    return settings.dbt_target_dir
 
 
 def spark_session(settings: Settings):  # -> pyspark.sql.SparkSession
@@ -224,3 +209,96 @@ def promote_marts_spark(settings: Settings, public_schema: str = "marts") -> lis
         session.sql(f"alter table {fresh} rename to {public_schema}.{name}")
         session.sql(f"drop table if exists {old}")
     return tables
+
+
+def _participant_tables(session, database: str) -> list[str]:
+    if not session.catalog.databaseExists(database):
+        return []
+    return [
+        t.name
+        for t in session.catalog.listTables(database)
+        if t.tableType != "VIEW"
+        and "participant_id"
+        in {c.name for c in session.catalog.listColumns(f"{database}.{t.name}")}
+    ]
+
+
+class SparkEngine:
+    """dbt-spark in local mode inside this process; the landing as Parquet that Spark reads."""
+
+    name = "spark"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def build_marts(self) -> str:
+        counts = build_marts_spark(self.settings, candidate=True)
+        rows = ", ".join(f"{name} {n}" for name, n in counts.items())
+        return (
+            f"Landing written as Parquet for Spark ({rows} rows); dbt build on Spark finished: "
+            "every model and test passed."
+        )
+
+    def generate_docs(self) -> Path | None:
+        return run_dbt_docs_spark(self.settings)
+
+    def promote_marts(self) -> list[str]:
+        return promote_marts_spark(self.settings)
+
+    def tables(self, schema: str) -> set[str]:
+        session = spark_session(self.settings)
+        if not session.catalog.databaseExists(schema):
+            return set()
+        return {t.name for t in session.catalog.listTables(schema)}
+
+    def marts_schema(self) -> str:
+        from engines.duckdb_engine import REQUIRED_MARTS
+
+        candidate = self.settings.candidate_schema
+        return candidate if set(REQUIRED_MARTS) <= self.tables(candidate) else PUBLIC_SCHEMA
+
+    def read_frame(self, sql: str):
+        return spark_session(self.settings).sql(sql).toPandas()
+
+    def purge_withdrawn(self) -> int:
+        """Rewrite Spark's landing from the (already purged) DuckDB landing, and every Spark
+        table with a participant_id without the withdrawn participants."""
+        with open_warehouse(self.settings, read_only=True) as con:
+            hashes = [
+                h
+                for (h,) in con.execute(
+                    "select participant_hash from quality.withdrawn_participants"
+                ).fetchall()
+            ]
+        if not hashes:
+            return 0
+        paths = spark_paths(self.settings)
+        if paths.landing.is_dir() and any(paths.landing.iterdir()):
+            export_landing_parquet(self.settings.warehouse_path, paths.landing)
+        session = spark_session(self.settings)
+        session.createDataFrame(
+            [(h,) for h in hashes], "participant_hash string"
+        ).createOrReplaceTempView("withdrawn_hashes")
+        removed = 0
+        for database in (self.settings.candidate_schema, PUBLIC_SCHEMA):
+            for name in _participant_tables(session, database):
+                table = f"{database}.{name}"
+                condition = (
+                    "sha2(cast(participant_id as string), 256) in "
+                    "(select participant_hash from withdrawn_hashes)"
+                )
+                hits = session.sql(f"select count(*) from {table} where {condition}").first()[0]
+                if not hits:
+                    continue
+                fresh, old = f"{database}.{name}__purged", f"{database}.{name}__old"
+                session.sql(f"drop table if exists {fresh}")
+                session.sql(f"drop table if exists {old}")
+                session.sql(
+                    f"create table {fresh} using parquet as "
+                    f"select * from {table} where not ({condition})"
+                )
+                session.sql(f"alter table {table} rename to {old}")
+                session.sql(f"alter table {fresh} rename to {table}")
+                session.sql(f"drop table if exists {old}")
+                removed += int(hits)
+        return removed
