@@ -103,7 +103,7 @@ def dbt_cli_args(settings: Settings, args: list[str], candidate: bool = False) -
     """The full dbt command line: the caller's command plus project, profile, paths and vars.
 
     With candidate=True the marts are built into settings.candidate_schema, for validation before
-    they are published (flows/promote.py).
+    they are published (engines/duckdb_engine.py).
     """
     dbt_vars = settings.dbt_vars()
     if candidate:

@@ -37,7 +37,7 @@ SPARK_TARGET = "spark"
 CONF_DIR_ENV = "SPARK_CONF_DIR"
 SPARK_CONF_FILES = {
     "log4j2.properties": """\
-# Written by flows/spark_engine.py: Spark's console log, errors only.
+# Written by engines/spark_engine.py: Spark's console log, errors only.
 rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = console
 appender.console.type = Console
@@ -54,7 +54,7 @@ logger.codegen.name = org.apache.spark.sql.catalyst.expressions.codegen.CodeGene
 logger.codegen.level = off
 """,
     "spark-defaults.conf": """\
-# Written by flows/spark_engine.py.
+# Written by engines/spark_engine.py.
 spark.ui.showConsoleProgress false
 """,
 }

@@ -1,6 +1,6 @@
 """`aud-outcomes`: the command line of the pipeline.
 
-Every option can also be set with an `AUD_`-prefixed environment variable (see flows/settings.py);
+Every option can also be set with an `AUD_`-prefixed environment variable (see core/settings.py);
 an option given on the command line wins. Heavy libraries are imported only by the subcommand that
 needs them, so `--help` is instant.
 """

@@ -24,11 +24,6 @@ def _tables_with_participant_id(con: duckdb.DuckDBPyConnection) -> list[tuple[st
     ).fetchall()
 
 
-_VERSION = (
-    "participant_id, data_sharing_consent, updated_at, _export_date, _delivery_id, _row_number"
-)
-
-
 def purge_withdrawn(
     con: duckdb.DuckDBPyConnection,
     now: dt.datetime,
@@ -37,32 +32,25 @@ def purge_withdrawn(
 ) -> int:
     """Record newly withdrawn participants and delete their rows from every table.
 
-    Newly withdrawn: the latest version (highest updated_at; tie: later export date, later
-    delivery, later row) says data_sharing_consent = false. `withdrawals` is an optional query of
-    further versions with consent false (the columns of `_VERSION`): quarantined rows that still
-    clearly say "withdrawn". With `sweep`, every table is also cleared of any participant withdrawn
-    earlier (tables built since, e.g. marts); without it only the new ones are deleted, which is
-    enough between files because loading already drops withdrawn participants' rows.
-    Returns how many were new. Runs inside the caller's transaction.
+    Withdrawal is for good (EXPORTS.md, "Rules that hold for every entity"): any delivered
+    version that says data_sharing_consent = false removes the participant, whatever the other
+    versions say, so no version order is involved (the latest-version rule is dbt's alone).
+    `withdrawals` is an optional query of further participant ids (column participant_id) whose
+    rows say "withdrawn" but were quarantined. With `sweep`, every table is also cleared of any
+    participant withdrawn earlier (tables built since, e.g. marts); without it only the new ones
+    are deleted, which is enough between files because loading already drops withdrawn
+    participants' rows. Returns how many were new. Runs inside the caller's transaction.
     """
-    extra = f"UNION ALL SELECT {_VERSION} FROM ({withdrawals})" if withdrawals else ""
+    extra = f"UNION SELECT participant_id FROM ({withdrawals})" if withdrawals else ""
     con.execute("DROP TABLE IF EXISTS temp._purge_ids")
     con.execute(
         f"""
         CREATE TEMP TABLE _purge_ids AS
-        SELECT participant_id AS pid
-        FROM (
-          SELECT participant_id, data_sharing_consent
-          FROM (SELECT {_VERSION} FROM landing.participants {extra})
-          QUALIFY row_number() OVER (
-            PARTITION BY participant_id
-            ORDER BY updated_at DESC, _export_date DESC, _delivery_id DESC, _row_number DESC
-          ) = 1
+        SELECT pid FROM (
+          SELECT participant_id AS pid FROM landing.participants WHERE NOT data_sharing_consent
+          {extra}
         )
-        WHERE NOT data_sharing_consent
-          AND sha256(participant_id) NOT IN (
-            SELECT participant_hash FROM quality.withdrawn_participants
-          )
+        WHERE sha256(pid) NOT IN (SELECT participant_hash FROM quality.withdrawn_participants)
         """
     )
     new = con.execute(

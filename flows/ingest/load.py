@@ -25,9 +25,7 @@ _TEMP_TABLES = ("_raw", "_malformed", "_lines", "_rej", "_rej_scan", "_bad", "_g
 # A quarantined participants row still withdraws consent when its id, consent (false) and
 # updated_at are valid: a broken field elsewhere must not keep a withdrawn participant's data.
 _QUARANTINED_WITHDRAWALS = """
-    SELECT t_participant_id AS participant_id, false AS data_sharing_consent,
-           t_updated_at AS updated_at, DATE '{export_date}' AS _export_date,
-           {delivery_id} AS _delivery_id, _row_number
+    SELECT t_participant_id AS participant_id
     FROM _checked
     WHERE len(_errors) > 0 AND NOT _withdrawn AND t_data_sharing_consent = false
       AND t_participant_id IS NOT NULL AND t_updated_at IS NOT NULL
@@ -130,9 +128,7 @@ def _process(
         report.participants_purged += purge_withdrawn(
             con,
             now,
-            _QUARANTINED_WITHDRAWALS.format(
-                delivery_id=int(delivery_id), export_date=delivery.export_date.isoformat()
-            ),
+            _QUARANTINED_WITHDRAWALS,
             sweep=False,
         )
     report.files_loaded += 1

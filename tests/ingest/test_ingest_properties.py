@@ -145,26 +145,25 @@ def contract_accepts(entity: str, row: dict[str, str | None], known: set[str]) -
 
 
 def withdrawn(rows: list[dict], accepted: set[int]) -> set[str]:
-    """Participants whose latest version says consent false: loaded rows, and quarantined rows
-    whose id, consent (false) and updated_at are themselves valid."""
-    latest: dict[str, tuple] = {}
+    """Participants with any version saying consent false (EXPORTS.md: withdrawal is for good):
+    loaded rows, and quarantined rows whose id, consent (false) and updated_at are themselves
+    valid."""
+    found: set[str] = set()
     for i, row in enumerate(rows, 1):
         pid, consent, updated = (
             row[c] or None for c in ("participant_id", "data_sharing_consent", "updated_at")
         )
+        says_withdrawn = (consent or "").lower() == "false"
         signal = (
             pid
             and re.search(PARTICIPANT_ID_PATTERN, pid)
-            and (consent or "").lower() == "false"
+            and says_withdrawn
             and updated
             and _parse("TIMESTAMPTZ", updated)
         )
-        if i not in accepted and not signal:
-            continue
-        version = (_parse("TIMESTAMPTZ", updated), i, consent.lower() == "false")
-        if pid not in latest or version[:2] > latest[pid][:2]:
-            latest[pid] = version
-    return {pid for pid, version in latest.items() if version[2]}
+        if (i in accepted and says_withdrawn) or signal:
+            found.add(pid)
+    return found
 
 
 def _check(entity: str, ext: str, rows: list[dict]) -> None:

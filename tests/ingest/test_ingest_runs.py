@@ -110,8 +110,9 @@ def test_consent_withdrawal_purges_every_table_and_stays_out(drop: Drop) -> None
     assert drop.quarantine(CHECK7) == []
 
 
-def test_the_latest_version_decides_consent(drop: Drop) -> None:
-    # Highest updated_at wins; on a tie the later export date, then the later row of the file.
+def test_any_withdrawing_version_removes_the_participant(drop: Drop) -> None:
+    # Withdrawal is for good (EXPORTS.md): a version saying consent false removes the participant
+    # whatever the other versions say, later, tied or stamped in the future.
     same = "2026-11-07T10:00:00Z"
     drop.write(
         PART7,
@@ -123,13 +124,13 @@ def test_the_latest_version_decides_consent(drop: Drop) -> None:
             participant(P3, updated_at=same),
         ],
     )
-    drop.write(PART8, [participant(P3, data_sharing_consent="false", updated_at=same)])
+    drop.write(PART8, [participant(P3, updated_at="2026-11-08T10:00:00Z")])
     report = drop.ingest()
-    assert report.participants_purged == 1
+    assert report.participants_purged == 2
     assert drop.query("SELECT DISTINCT participant_id FROM landing.participants ORDER BY 1") == [
-        (P1,),
-        (P2,),
+        (P3,),
     ]
+    assert drop.contains_text(P1) == [] and drop.contains_text(P2) == []
 
 
 def test_a_withdrawal_is_final(drop: Drop) -> None:
@@ -198,16 +199,17 @@ def test_a_quarantined_row_still_withdraws_consent(drop: Drop) -> None:
             participant(
                 P1, state="ZZ", data_sharing_consent="false", updated_at="2026-11-08T00:00:00Z"
             ),
-            # ...but an older one does not override a newer consent.
+            # ...and so is an older one: withdrawal is for good, whatever the other versions say.
             participant(
                 P2, state="ZZ", data_sharing_consent="false", updated_at="2026-11-01T00:00:00Z"
             ),
         ],
     )
     report = drop.ingest()
-    assert report.participants_purged == 1
-    assert drop.contains_text(P1) == []
-    assert drop.quarantine(PART8) == [(PART8, 2, "state", "not one of the allowed values")]
+    assert report.participants_purged == 2
+    assert drop.contains_text(P1) == [] and drop.contains_text(P2) == []
+    # The quarantine keeps the rows' place (file, row, column, reason) without the participant.
+    assert report.rows_quarantined == 2
 
 
 def test_the_generators_exports_load_cleanly_and_only_once(drop: Drop) -> None:

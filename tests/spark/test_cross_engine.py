@@ -1,7 +1,7 @@
 """The same generated exports through DuckDB and through Spark give the same public tables.
 
 Ingestion (contract checks, quarantine, consent purge) runs on DuckDB on both engines; the Spark
-run writes its landing tables as Parquet (flows/spark_engine.py) and dbt builds every model and
+run writes its landing tables as Parquet (engines/spark_engine.py) and dbt builds every model and
 runs every dbt test on Spark. The Spark side is the real `aud-outcomes run --engine spark`, run
 once per session by the `built` fixture (tests/spark/conftest.py); its public marts are compared
 with the DuckDB reference's.
@@ -149,12 +149,12 @@ def _plain_rows(frame) -> list[tuple]:
 
 
 def test_dashboards_read_the_same_figures_through_spark(built: Built) -> None:
-    from flows.spark_dashboards import load_site_data_spark
-
     from dashboards.queries import QUERIES, load_site_data
+    from engines.duckdb_engine import DuckDBEngine
+    from engines.spark_engine import SparkEngine
 
-    duck = load_site_data(built.duck)
-    spark = load_site_data_spark(built.spark)
+    duck = load_site_data(built.duck, DuckDBEngine(built.duck))
+    spark = load_site_data(built.spark, SparkEngine(built.spark))
     marts_queries = [n for n, (needs, _) in QUERIES.items() if needs[0].startswith("marts.")]
     assert set(marts_queries) <= set(spark.frames), spark.missing
     for name in marts_queries:
@@ -181,3 +181,36 @@ def test_promotion_copies_every_mart_on_spark(built: Built) -> None:
         assert right.exceptAll(left).count() == 0 and left.exceptAll(right).count() == 0, name
     promote_marts_spark(source, public_schema="marts_promoted")  # again: replaces, never fails
     assert {t.name for t in session.catalog.listTables("marts_promoted")} == set(tables)
+
+
+def test_spark_engine_purges_a_withdrawn_participant(built: Built, tmp_path: Path) -> None:
+    """Engine.purge_withdrawn on Spark: a participant recorded as withdrawn in the DuckDB file
+    leaves every Spark table with a participant_id; the others' rows stay."""
+    import hashlib
+
+    from engines.spark_engine import SparkEngine
+
+    gone, kept = "p_00000000000000aa", "p_00000000000000bb"
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema quality")
+        con.execute(
+            "create table quality.withdrawn_participants as "
+            "select ? as participant_hash, now() as withdrawn_at",
+            [hashlib.sha256(gone.encode()).hexdigest()],
+        )
+    settings = built.spark.model_copy(
+        update={"data_dir": tmp_path, "warehouse": warehouse, "candidate_schema": "purge_probe"}
+    )
+    session = built.session
+    session.sql("create database if not exists purge_probe")
+    session.sql("drop table if exists purge_probe.rows")
+    session.sql(
+        f"create table purge_probe.rows using parquet as select * from values "
+        f"('{gone}', 1), ('{kept}', 2), ('{gone}', 3) as t(participant_id, n)"
+    )
+    before = {t.name for t in session.catalog.listTables("marts")}
+    assert SparkEngine(settings).purge_withdrawn() == 2
+    assert [tuple(r) for r in session.table("purge_probe.rows").collect()] == [(kept, 2)]
+    assert {t.name for t in session.catalog.listTables("marts")} == before
+    session.sql("drop database purge_probe cascade")
