@@ -3,8 +3,11 @@
 1. a full run into an empty warehouse (wall time per step and in total, peak memory of the whole
    process tree, sampled with psutil);
 2. the nightly case: one more night's delivery into the existing warehouse;
-3. the floor: the same public outcome tables computed by one plain DuckDB SQL script
-   (bench/floor.sql) over the same files, with no Prefect, dbt or Great Expectations.
+3. the floor: the same public outcome tables computed by one plain DuckDB SQL script over the
+   same files, with no Prefect, dbt or Great Expectations. bench/floor.sql is written by hand from
+   ../shared/METRICS.md and EXPORTS.md (not from the dbt models); its parameters (as-of date, time
+   zone, thresholds) come from core.settings.Settings, as for the pipeline. Its tables are checked
+   equal to the pipeline's, so it is a fair floor and an independent check of the figures.
 
 Data sets are generated once and cached in bench/data/ (gitignored). Results are printed and
 written to bench/results.md. `--smoke` runs a tiny version (seconds) so CI keeps it working.
@@ -33,6 +36,8 @@ from pathlib import Path
 
 import duckdb
 import psutil
+
+from core.settings import Settings
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -181,28 +186,50 @@ def steps_of(warehouse: Path) -> dict[str, float]:
     return json.loads(path.read_text()).get("step_seconds", {}) if path.exists() else {}
 
 
+FLOOR_SQL = BENCH / "floor.sql"
 FLOOR_RUNNER = """
 import sys, duckdb
-db, exports, as_of, script = sys.argv[1:5]
-sql = open(script).read().replace("{{exports}}", exports).replace("{{as_of}}", as_of)
-with duckdb.connect(db) as con:
+db, script, memory_limit = sys.argv[1:4]
+with duckdb.connect(db, config={"memory_limit": memory_limit}) as con:
     con.execute("set enable_progress_bar = false")
-    con.execute(sql)
+    con.execute(open(script).read())
 """
 
 
-def run_floor(exports: Path, work: Path, env: dict[str, str]) -> Measure:
+def sql_literal(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date):
+        return f"date '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def floor_parameters(settings: Settings, exports: Path) -> str:
+    """The floor's parameters, from the same Settings the pipeline's run reads (the as-of date
+    given, thresholds and time zone from AUD_* or their defaults), as `set variable` statements."""
+    values = {
+        "exports": exports.resolve(),
+        "as_of": settings.resolved_as_of(),
+        "program_timezone": settings.timezone,
+        "retention_gap_days": settings.retention_gap_days,
+        "outcome_months": settings.outcome_months,
+        "heavy_threshold_female": settings.heavy_threshold_female,
+        "heavy_threshold_male": settings.heavy_threshold_male,
+        "heavy_threshold_unknown": settings.heavy_threshold_unknown,
+    }
+    lines = [f"set variable {name} = {sql_literal(v)};" for name, v in values.items()]
+    return "-- Parameters, set by bench/run.py from core.settings.Settings\n" + "\n".join(lines)
+
+
+def run_floor(exports: Path, work: Path, env: dict[str, str], as_of: dt.date) -> Measure:
+    """bench/floor.sql with its parameters prepended, in a fresh DuckDB file, in its own process;
+    the script run is kept beside the database (floor.run.sql) to rerun by hand."""
+    settings = Settings(as_of=as_of)
     db = work / "floor.duckdb"
     db.unlink(missing_ok=True)
-    cmd = [
-        sys.executable,
-        "-c",
-        FLOOR_RUNNER,
-        str(db),
-        str(exports),
-        AS_OF.isoformat(),
-        str(BENCH / "floor.sql"),
-    ]
+    script = work / "floor.run.sql"
+    script.write_text(floor_parameters(settings, exports) + "\n\n" + FLOOR_SQL.read_text())
+    cmd = [sys.executable, "-c", FLOOR_RUNNER, str(db), str(script), settings.duckdb_memory_limit]
     return measure("floor: plain DuckDB SQL", cmd, env, work / "floor.log")
 
 
@@ -228,7 +255,7 @@ def bench_size(name: str, participants: int, base: Path, env: dict[str, str]) ->
     for path in held:
         os.link(path, drop / path.relative_to(exports))
     nightly = pipeline_run("nightly, one more night", AS_OF.isoformat(), "nightly.log")
-    floor = run_floor(drop, work, run_env)
+    floor = run_floor(drop, work, run_env, AS_OF)
     counts = landed_rows(warehouse)
     return {
         "name": name,
@@ -237,32 +264,135 @@ def bench_size(name: str, participants: int, base: Path, env: dict[str, str]) ->
         "floor": floor,
         "rows": counts,
         "files": sum(1 for _ in drop.rglob("*_*.*")),
-        "same_tables": same_public_tables(warehouse, work / "floor.duckdb"),
+        "comparison": (
+            compare_public_tables(warehouse, work / "floor.duckdb", work / "floor-differences.txt")
+            if floor.exit_code == 0
+            else Comparison(
+                [f"the floor failed (exit {floor.exit_code}); see {work / 'floor.log'}"]
+            )
+        ),
     }
 
 
-PUBLIC_TABLES = (
-    "participant_retention",
-    "retention_curve",
-    "participant_drinking_monthly",
-    "appointment_attendance_monthly",
-)
+# The public tables (METRICS.md "Public tables") and the columns that identify a row.
+PUBLIC_TABLES = {
+    "participant_retention": ("participant_id",),
+    "retention_curve": ("cohort", "day"),
+    "participant_drinking_monthly": ("participant_id", "treatment_month"),
+    "appointment_attendance_monthly": ("month", "appointment_type"),
+}
+FLOAT_TOLERANCE = 1e-9  # fractions and estimates: the two computations may round differently
+FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
+EXAMPLES = 5
 
 
-def same_public_tables(warehouse: Path, floor_db: Path) -> bool:
-    """The floor is only a fair floor if it computes the same figures: compare the tables."""
+@dataclass
+class Comparison:
+    """The floor against the pipeline: `differences` break equality, `notes` do not (columns the
+    floor computes from METRICS.md that the pipeline's table lacks are not compared)."""
+
+    differences: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    details: Path | None = None
+
+    @property
+    def equal(self) -> bool:
+        return not self.differences
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    return {r[0]: r[1] for r in con.execute(f"describe {table}").fetchall()}
+
+
+def _differs(column: str, types: tuple[str, str]) -> str:
+    """SQL: the pipeline's (p) and the floor's (f) value of `column` differ."""
+    if any(t in FLOAT_TYPES for t in types):
+        return (
+            f"((p.{column} is null) <> (f.{column} is null) "
+            f"or abs(p.{column} - f.{column}) > {FLOAT_TOLERANCE})"
+        )
+    return f"p.{column} is distinct from f.{column}"
+
+
+def _compare_table(
+    con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...], result: Comparison
+) -> list[str]:
+    """One public table: adds its differences and notes to `result`, returns example rows."""
+    pipeline, floor = f"marts.{table}", f"floor_db.marts.{table}"
+    p_cols, f_cols = _columns(con, pipeline), _columns(con, floor)
+    result.notes += [
+        f"{pipeline} has no column {c}, which the floor computes (METRICS.md); not compared"
+        for c in f_cols
+        if c not in p_cols
+    ]
+    common = [c for c in f_cols if c in p_cols and c not in keys]
+    key_list = ", ".join(keys)
+    for side, name in ((pipeline, "pipeline"), (floor, "floor")):
+        dupes = con.execute(
+            f"select count(*) from (select {key_list} from {side} group by all having count(*) > 1)"
+        ).fetchone()[0]
+        if dupes:
+            result.differences.append(f"{table}: {dupes} keys ({key_list}) repeat in the {name}'s")
+    on = " and ".join(f"p.{k} = f.{k}" for k in keys)
+    joined = (
+        f"(select *, true as _in from {pipeline}) as p "
+        f"full join (select *, true as _in from {floor}) as f on {on}"
+    )
+    differs = {c: _differs(c, (p_cols[c], f_cols[c])) for c in common}
+    checks = [
+        "count(*) filter (where f._in is null)",
+        "count(*) filter (where p._in is null)",
+        "count(*) filter (where p._in and f._in)",
+        *[f"count(*) filter (where p._in and f._in and {d})" for d in differs.values()],
+    ]
+    counts = con.execute(f"select {', '.join(checks)} from {joined}").fetchone()
+    only_pipeline, only_floor, both = counts[:3]
+    key_cols = ", ".join(f"coalesce(p.{k}, f.{k}) as {k}" for k in keys)
+    examples: list[str] = []
+    for n, where, what in (
+        (only_pipeline, "f._in is null", "only in the pipeline's"),
+        (only_floor, "p._in is null", "only in the floor's"),
+    ):
+        if n:
+            result.differences.append(f"{table}: {n} rows ({key_list}) {what}")
+            rows = con.execute(
+                f"select {key_cols} from {joined} where {where} order by all limit {EXAMPLES}"
+            ).fetchall()
+            examples += [f"{table} row {what}: {dict(zip(keys, r, strict=True))}" for r in rows]
+    for (c, d), n in zip(differs.items(), counts[3:], strict=True):
+        if not n:
+            continue
+        result.differences.append(f"{table}.{c}: differs on {n} of {both} rows present in both")
+        rows = con.execute(
+            f"select {key_cols}, p.{c}, f.{c} from {joined} "
+            f"where p._in and f._in and {d} order by all limit {EXAMPLES}"
+        ).fetchall()
+        examples += [
+            f"{table}.{c} at {dict(zip(keys, r[:-2], strict=True))}: "
+            f"pipeline {r[-2]!r}, floor {r[-1]!r}"
+            for r in rows
+        ]
+    return examples
+
+
+def compare_public_tables(warehouse: Path, floor_db: Path, details: Path) -> Comparison:
+    """The floor is only a fair floor if it computes the same figures: compare the four tables
+    row by row on their keys, in every column both have (floats within FLOAT_TOLERANCE).
+
+    The summary names tables, columns and row counts; example rows (keys and both values, of the
+    bench's synthetic data) go to `details`, for looking into a difference."""
+    result = Comparison(details=details)
     if not floor_db.exists():
-        return False
+        result.differences.append(f"no floor database {floor_db.name}: the floor did not run")
+        return result
+    examples: list[str] = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        con.execute(f"attach '{floor_db}' as floor (read_only)")
-        for table in PUBLIC_TABLES:
-            differ = con.execute(
-                f"select count(*) from ((from marts.{table} except all from floor.marts.{table}) "
-                f"union all (from floor.marts.{table} except all from marts.{table}))"
-            ).fetchone()[0]
-            if differ:
-                return False
-    return True
+        con.execute(f"attach '{floor_db}' as floor_db (read_only)")
+        for table, keys in PUBLIC_TABLES.items():
+            examples += _compare_table(con, table, keys, result)
+    lines = ["# The floor against the pipeline", *result.differences, *result.notes, *examples]
+    details.write_text("\n".join(lines) + "\n")
+    return result
 
 
 def fmt_steps(m: Measure) -> str:
@@ -382,10 +512,18 @@ def report(results: list[dict], smoke: bool) -> str:
     ]
     for r in results:
         ratio = r["full"].wall_s / r["floor"].wall_s if r["floor"].wall_s else float("nan")
+        comparison: Comparison = r["comparison"]
         lines.append(
             f"- {r['name']}: full run / floor = {ratio:.1f}x; the floor's four public tables "
-            f"{'equal' if r['same_tables'] else 'DIFFER from'} the pipeline's"
+            + (
+                "equal the pipeline's (every column both have; fractions within "
+                f"{FLOAT_TOLERANCE:g})"
+                if comparison.equal
+                else f"DIFFER from the pipeline's (rows in {comparison.details}):"
+            )
         )
+        lines += [f"  - {d}" for d in comparison.differences]
+        lines += [f"  - note: {n}" for n in comparison.notes]
     return "\n".join(lines) + "\n"
 
 
@@ -437,6 +575,11 @@ def main() -> int:
     merge_results(out, main=text)  # a Spark section (--spark) is kept
     failed = [
         m.label for r in results for m in (r["full"], r["nightly"], r["floor"]) if m.exit_code != 0
+    ]
+    failed += [
+        f"{r['name']}: the floor's tables differ from the pipeline's"
+        for r in results
+        if not r["comparison"].equal
     ]
     if failed:
         print("FAILED: " + "; ".join(failed) + f" (logs in {base})", file=sys.stderr)
