@@ -6,7 +6,6 @@ download holds exactly the (suppressed) numbers on screen. Count columns are nam
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,11 +25,12 @@ class Chart:
     title: str
     figure: go.Figure
     shown: pd.DataFrame  # exactly what the chart shows, suppressed
-    definition: str  # one or two plain sentences
+    definition: tuple[str, ...]  # dbt doc blocks (dashboards/definitions.py), shown in order
     metric_anchor: str  # metrics.html#<anchor>
-    model: str | None = None  # dbt model the numbers come from
+    models: tuple[str, ...] = ()  # dbt models the numbers come from (site mart first)
     # Tables shown under the chart, each with its own download: (slug, caption, shown table).
     tables: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)
+    note: str = ""  # what the small-cell rule hides in this chart (not a definition)
 
 
 @dataclass
@@ -39,7 +39,8 @@ class Page:
     title: str
     intro: str
     charts: list[Chart] = field(default_factory=list)
-    sections_html: str = ""  # page-specific HTML after the charts
+    body_template: str | None = None  # the page's own part after the charts (templates/)
+    body: dict = field(default_factory=dict)  # its values, formatted as text
 
 
 def numeric(series: pd.Series) -> pd.Series:
@@ -128,15 +129,14 @@ def mark_hidden(fig: go.Figure, categories: Sequence[str], values: pd.DataFrame,
     return fig
 
 
-def html_table(df: pd.DataFrame, caption: str = "", headers: dict[str, str] | None = None) -> str:
+def table_view(df: pd.DataFrame, caption: str = "", headers: dict[str, str] | None = None) -> dict:
+    """A shown table for the data_table macro: header labels and every cell as text."""
     headers = headers or {}
-    head = "".join(f"<th>{_esc(headers.get(c, _header(c)))}</th>" for c in df.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_esc(_fmt(v))}</td>" for v in row) + "</tr>"
-        for row in df.itertuples(index=False)
-    )
-    cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
-    return f'<table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return {
+        "caption": caption,
+        "headers": [headers.get(c, _header(c)) for c in df.columns],
+        "rows": [[_fmt(v) for v in row] for row in df.itertuples(index=False)],
+    }
 
 
 def _header(column: str) -> str:
@@ -153,7 +153,3 @@ def _fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.3g}" if abs(value) < 1 else f"{value:,.1f}"
     return str(value)
-
-
-def _esc(text: object) -> str:
-    return html.escape(str(text))

@@ -27,7 +27,8 @@ from core.folders import fresh_build_dir, releases_dir, remove, swap_release
 from core.privacy import scrub
 from core.run_summary import RunSummary
 from core.settings import Settings
-from dashboards.charts import Chart, Page, html_table
+from dashboards.charts import Chart, Page, table_view
+from dashboards.definitions import Definitions, load_definitions
 from dashboards.pages import (
     Context,
     drinking,
@@ -39,7 +40,14 @@ from dashboards.pages import (
     retention,
 )
 from dashboards.queries import load_site_data
-from dashboards.templates import BANNER_END, BANNER_START, CSS, esc, failure_banner, layout
+from dashboards.templates import (
+    BANNER_END,
+    BANNER_START,
+    banner_html,
+    banner_values,
+    page_html,
+    stylesheet,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +98,7 @@ def publish_failure(settings: Settings, run: RunSummary) -> Path:
         if has_docs:
             remove(build / "validation")
             copy_scrubbed(run.validation.docs_dir, build / "validation")
-        banner = failure_banner(
+        banner = banner_values(
             f"The run {run.run_id} (as of {run.as_of:%Y-%m-%d}) failed; the dashboards were not "
             "updated.",
             failure_items(run),
@@ -100,15 +108,17 @@ def publish_failure(settings: Settings, run: RunSummary) -> Path:
         if index_path.exists():
             text = index_path.read_text(encoding="utf-8")
             index_path.unlink()  # it may be a hard link into the previous release
-            index_path.write_text(with_banner(text, banner), encoding="utf-8")
+            index_path.write_text(with_banner(text, banner_html(**banner)), encoding="utf-8")
         else:
-            body = (
-                "<p>No dashboards have been published yet: no run has succeeded so far.</p>"
-                '<p><a href="validation/index.html">Validation report</a></p>'
+            page = page_html(
+                "index",
+                "Program outcomes",
+                _generated(run),
+                settings.min_cell_size,
+                body_template="no_site_body.html.j2",
+                banner=banner,
             )
-            index_path.write_text(
-                layout("index", "Program outcomes", body, _generated(run), banner), encoding="utf-8"
-            )
+            index_path.write_text(page, encoding="utf-8")
         swap_release(site, build, run.run_id)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
@@ -122,47 +132,53 @@ def publish_failure(settings: Settings, run: RunSummary) -> Path:
 
 def render_site(settings: Settings, run: RunSummary, out: Path, engine: Engine) -> None:
     """Every page, its CSVs and the shared assets into `out` (which must exist and be empty)."""
-    data = load_site_data(settings, engine)
-    ctx = Context(settings, run, data)
+    definitions = load_definitions(settings)  # first: a missing definition fails before any work
+    data = load_site_data(settings, engine, run.as_of)
+    ctx = Context(settings, run, data, definitions)
     _write_assets(out, plotly_js=True)
     (out / "data").mkdir(exist_ok=True)
     generated = _generated(run)
     for builder in PAGE_BUILDERS:
         page = builder(ctx)
-        (out / f"{page.slug}.html").write_text(
-            layout(page.slug, page.title, render_page(page, out), generated), encoding="utf-8"
+        charts = [render_chart(chart, out, definitions) for chart in page.charts]
+        html = page_html(
+            page.slug,
+            page.title,
+            generated,
+            settings.min_cell_size,
+            intro=page.intro,
+            charts=charts,
+            body_template=page.body_template,
+            body=page.body,
         )
+        (out / f"{page.slug}.html").write_text(html, encoding="utf-8")
 
 
-def render_page(page: Page, out: Path) -> str:
-    parts = [f'<p class="intro">{esc(page.intro)}</p>'] if page.intro else []
-    for chart in page.charts:
-        parts.append(render_chart(chart, out))
-    parts.append(page.sections_html)
-    return "\n".join(parts)
-
-
-def render_chart(chart: Chart, out: Path) -> str:
+def render_chart(chart: Chart, out: Path, definitions: Definitions) -> dict:
+    """A chart's values for the chart macro (templates/macros.html.j2); writes its CSVs."""
     write_csv(chart.shown, out / "data" / f"{chart.slug}.csv")
-    div = chart.figure.to_html(
+    # Plotly's own generated div and script: the template inserts it as is (|safe).
+    plot = chart.figure.to_html(
         full_html=False, include_plotlyjs=False, div_id=chart.slug, config=PLOTLY_CONFIG
     )
-    links = [f'<a href="metrics.html#{chart.metric_anchor}">Definition</a>']
-    if chart.model:
-        links.append(f'<a href="{model_link(chart.model)}">dbt model</a>')
-    links.append(f'<a href="data/{chart.slug}.csv" download>Download data (CSV)</a>')
-    tables = ""
+    links = [{"href": f"metrics.html#{chart.metric_anchor}", "text": "Definition"}]
+    links += [
+        {"href": model_link(m), "text": f"dbt model: {m}" if i == 0 else m}
+        for i, m in enumerate(chart.models)
+    ]
+    links.append({"href": f"data/{chart.slug}.csv", "text": "Download data (CSV)", "download": 1})
+    tables = []
     for slug, caption, table in chart.tables:
         write_csv(table, out / "data" / f"{slug}.csv")
-        tables += (
-            html_table(table, caption)
-            + f'<p><a href="data/{slug}.csv" download>Download {esc(caption.lower())} (CSV)</a></p>'
-        )
-    return (
-        f'<section class="card chart" aria-label="{esc(chart.title)}">{div}{tables}'
-        f'<div class="chart-foot"><span>{esc(chart.definition)}</span>'
-        f"<span>{' · '.join(links)}</span></div></section>"
-    )
+        tables.append(table_view(table, caption) | {"href": f"data/{slug}.csv"})
+    return {
+        "title": chart.title,
+        "plot": plot,
+        "tables": tables,
+        "definition": definitions.render(*chart.definition),
+        "note": chart.note,
+        "links": [{"download": 0} | link for link in links],
+    }
 
 
 def write_csv(table, path: Path) -> None:
@@ -183,7 +199,7 @@ def failure_items(run: RunSummary) -> list[str]:
 
 
 def with_banner(index_html: str, banner: str) -> str:
-    """The index with its banner slot replaced (the slot is written by templates.layout)."""
+    """The index with its banner slot replaced (the slot is written by templates/page.html.j2)."""
     start, end = index_html.find(BANNER_START), index_html.find(BANNER_END)
     if start < 0 or end < start:
         return index_html.replace("<main>", f"<main>{banner}", 1)
@@ -201,7 +217,7 @@ def _write_assets(out: Path, plotly_js: bool) -> None:
     css = assets / "style.css"
     if css.exists():
         css.unlink()
-    css.write_text(CSS, encoding="utf-8")
+    css.write_text(stylesheet(), encoding="utf-8")
     if plotly_js:
         # Shipped once for the whole site: every page loads it from here, no CDN.
         (assets / "plotly.min.js").write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")

@@ -1,12 +1,20 @@
-"""Every number the site shows, aggregated in DuckDB from the marts and quality tables.
+"""What the site reads: columns of the marts, selected as they are.
 
-No query here returns participant-level rows: each groups by program-level keys only, so the site
-can never carry a participant id, and a 100k-participant warehouse reads in well under a second.
-Tables that do not exist yet (a first run, quality tables not written) come back empty.
+Every figure is a column of a mart (dbt_project/models/marts/site/ and the public marts): a query
+here names its relation, its columns and at most a filter on key columns; it never aggregates or
+computes (tests/dashboards/test_dashboards_exposures.py checks that, and that each page's relations
+are the `depends_on` of its dbt exposure). The quality page is the one exception: it summarises the
+pipeline's own records (quality.*), which ingestion and validation write outside dbt, the latest
+validation after the build, so no mart can hold them (see RecordSummary).
+
+No query returns participant-level rows. Tables that do not exist yet (a first run, quality
+tables not written) come back empty.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -15,138 +23,235 @@ from core.engine import PUBLIC_SCHEMA, Engine
 from core.settings import Settings
 from core.warehouse import open_warehouse
 
-# Groups the drinking and engagement charts can be filtered by (program_outcomes* grain).
-GROUP_SQL = """
-    case when care_track = 'all' and sex_at_birth = 'all' then 'All participants'
-         when sex_at_birth = 'all' then 'Care track: ' || care_track
-         else 'Sex: ' || sex_at_birth end
-"""
-GROUP_FILTER = "cohort_month = 'all' and (care_track = 'all' or sex_at_birth = 'all')"
+PAGES = ("index", "retention", "drinking", "engagement", "quality", "metrics")
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+# A key filter: `column = 'value'`, `column <> 'value'`, joined by `and`.
+_COMPARE = r"[a-z_][a-z0-9_]* (=|<>) '[A-Za-z0-9_ -]*'"
+_KEY_FILTER = re.compile(f"{_COMPARE}( and {_COMPARE})*")
 
-QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
-    # name: (tables it needs, SQL)
-    "in_care": (
-        ("marts.participant_retention",),
-        """select count(*) filter (where status = 'in_care') as in_care,
-                  count(*) as started
-           from marts.participant_retention""",
+
+@dataclass(frozen=True)
+class Select:
+    """Columns of one mart, as they are: `select <columns> from <relation> [where <key filter>]`."""
+
+    pages: tuple[str, ...]
+    relation: str  # marts.<model>
+    columns: tuple[str, ...]
+    where: str = ""
+    order_by: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        names = (*self.columns, *self.order_by)
+        if not all(_IDENTIFIER.fullmatch(c) for c in names):
+            raise ValueError(f"{self.relation}: select plain columns only, not {names}")
+        if self.where and not _KEY_FILTER.fullmatch(self.where):
+            raise ValueError(f"{self.relation}: filter on key columns only, not {self.where!r}")
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return (self.relation,)
+
+    def sql(self, as_of: dt.date | None = None) -> str:
+        where = f" where {self.where}" if self.where else ""
+        order = f" order by {', '.join(self.order_by)}" if self.order_by else ""
+        return f"select {', '.join(self.columns)} from {self.relation}{where}{order}"
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    """A summary of the pipeline's quality.* records (DuckDB SQL; not metrics, not in dbt)."""
+
+    pages: tuple[str, ...]
+    relation: str  # quality.<table>
+    template: str  # may use {as_of}
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return (self.relation,)
+
+    def sql(self, as_of: dt.date | None = None) -> str:
+        return self.template.format(relation=self.relation, as_of=as_of)
+
+
+def _marts(model: str) -> str:
+    return f"{PUBLIC_SCHEMA}.{model}"
+
+
+def _columns(names: str) -> tuple[str, ...]:
+    return tuple(names.split())
+
+
+RATE_COLUMNS = tuple(
+    c
+    for n in (30, 90, 180)
+    for c in (f"retained_{n}d_known", f"retained_{n}d", f"retention_rate_{n}d")
+)
+CURVE_COLUMNS = ("group_value", "day", "at_risk", "dropouts", "censored", "retention")
+AT_RISK_DAYS = (0, 30, 60, 90, 180, 270, 365)
+
+SITE_QUERIES: dict[str, Select | RecordSummary] = {
+    "overview": Select(
+        ("index",),
+        _marts("site_overview"),
+        _columns(
+            """as_of_date participants_started participants_in_care km_retention_day_90
+            km_at_risk_day_90 participants_paired baseline_drink_free_days_per_30
+            month3_drink_free_days_per_30 attendance_month attendance_attended_or_noshow
+            attendance_rate"""
+        ),
     ),
-    "enrolled": (
-        ("marts.participants",),
-        "select count(*) as enrolled from marts.participants",
+    "retention_curve": Select(
+        ("retention",),
+        _marts("site_retention_curves"),
+        CURVE_COLUMNS,
+        "curve = 'cohort_month'",
+        ("group_value", "day"),
     ),
-    "retention_curve": (
-        ("marts.retention_curve",),
-        """select cohort as grp, day, at_risk, dropouts, censored, retention
-           from marts.retention_curve order by cohort, day""",
+    "retention_curve_track": Select(
+        ("retention",),
+        _marts("site_retention_curves"),
+        CURVE_COLUMNS,
+        "curve = 'care_track'",
+        ("group_value", "day"),
     ),
-    "retention_curve_track": (
-        ("marts.retention_curve_by_care_track",),
-        """select care_track as grp, day, at_risk, dropouts, censored, retention
-           from marts.retention_curve_by_care_track order by care_track, day""",
+    "at_risk_cohort": Select(
+        ("retention",),
+        _marts("site_retention_at_risk"),
+        ("group_value", *(f"at_risk_day_{t}" for t in AT_RISK_DAYS)),
+        "curve = 'cohort_month'",
+        ("group_value",),
     ),
-    "retention_heat": (
-        ("marts.participant_retention",),
-        """select coalesce(care_track, 'all') as care_track, cohort_month,
-                  count(retained_30d) as known_30, count(*) filter (where retained_30d) as ret_30,
-                  count(retained_90d) as known_90, count(*) filter (where retained_90d) as ret_90,
-                  count(retained_180d) as known_180,
-                  count(*) filter (where retained_180d) as ret_180
-           from marts.participant_retention
-           group by grouping sets ((care_track, cohort_month), (cohort_month))
-           order by 1, 2""",
+    "at_risk_track": Select(
+        ("retention",),
+        _marts("site_retention_at_risk"),
+        ("group_value", *(f"at_risk_day_{t}" for t in AT_RISK_DAYS)),
+        "curve = 'care_track'",
+        ("group_value",),
     ),
-    "funnel": (
-        ("marts.enrolment_funnel",),
-        """select care_track, enrolled, started, retained_30d, retained_30d_known,
-                  retained_90d, retained_90d_known, retained_180d, retained_180d_known
-           from marts.enrolment_funnel where enrolment_month = 'all' order by care_track""",
+    "retention_rates": Select(
+        ("retention",),
+        _marts("site_retention_rates"),
+        ("care_track", "cohort_month", *RATE_COLUMNS),
+        "cohort_month <> 'all'",
+        ("care_track", "cohort_month"),
     ),
-    "outcomes_monthly": (
-        ("marts.program_outcomes_monthly",),
-        f"""select {GROUP_SQL} as grp, treatment_month, participants, participants_reporting,
-                  mean_drink_free_days_per_30, mean_drink_free_days_per_30_conservative,
-                  mean_heavy_days_per_30, participants_medication_reported, mean_medication_rate,
-                  participants_craving_reported, mean_craving_score
-           from marts.program_outcomes_monthly where {GROUP_FILTER}
-           order by grp, treatment_month""",
+    "funnel": Select(
+        ("retention",),
+        _marts("site_enrolment_funnel"),
+        (
+            *_columns("care_track enrolled started not_started"),
+            *(f"not_retained_{n}d" for n in (30, 90, 180)),
+            *RATE_COLUMNS,
+        ),
+        order_by=("care_track",),
     ),
-    # Baseline against month 3 for the same participants (paired), so the change is not a
-    # change in who reports.
-    "baseline_m3": (
-        ("marts.participant_drinking_monthly", "marts.participants"),
-        """with paired as (
-               select p.care_track, p.sex_at_birth,
-                      max(d.pct_drink_free_observed) filter (where d.treatment_month = 0) * 30
-                          as base,
-                      max(d.pct_drink_free_observed) filter (where d.treatment_month = 3) * 30
-                          as m3
-               from marts.participant_drinking_monthly d
-               join marts.participants p using (participant_id)
-               where d.treatment_month in (0, 3)
-               group by d.participant_id, p.care_track, p.sex_at_birth
-               having base is not null and m3 is not null)
-           select case when care_track is null and sex_at_birth is null then 'All participants'
-                       when sex_at_birth is null then 'Care track: ' || care_track
-                       else 'Sex: ' || sex_at_birth end as grp,
-                  count(*) as participants, avg(base) as baseline_dfd30, avg(m3) as month3_dfd30
-           from paired
-           group by grouping sets ((), (care_track), (sex_at_birth))
-           order by grp""",
+    "drinking_monthly": Select(
+        ("drinking", "engagement"),
+        _marts("site_drinking_monthly"),
+        _columns(
+            """grouping_name group_value treatment_month participants participants_reporting
+            participants_not_reporting mean_drink_free_days_per_30
+            mean_drink_free_days_per_30_conservative mean_heavy_days_per_30
+            participants_medication_reported mean_medication_rate participants_craving_reported
+            mean_craving_score"""
+        ),
+        order_by=("grouping_name", "group_value", "treatment_month"),
     ),
-    "program_outcomes": (
-        ("marts.program_outcomes",),
-        f"""select {GROUP_SQL} as grp, participants_started, nhdd_eligible, nhdd_responders,
-                  nhdd_rate, risk1_eligible, risk1_responders, risk1_rate,
-                  risk2_eligible, risk2_responders, risk2_rate
-           from marts.program_outcomes where {GROUP_FILTER} order by grp""",
+    "drink_free_paired": Select(
+        ("drinking",),
+        _marts("site_drink_free_paired"),
+        _columns(
+            """grouping_name group_value participants_paired baseline_drink_free_days_per_30
+            month3_drink_free_days_per_30"""
+        ),
+        order_by=("grouping_name", "group_value"),
     ),
-    "risk_shift": (
-        ("marts.participant_outcomes",),
-        """select baseline_risk_level, last_elapsed_risk_level, count(*) as participants
-           from marts.participant_outcomes
-           where baseline_risk_level is not null and last_elapsed_risk_level is not null
-           group by all order by all""",
+    "responder_rates": Select(
+        ("drinking",),
+        _marts("site_responder_rates"),
+        _columns(
+            """grouping_name group_value nhdd_eligible nhdd_rate risk1_eligible risk1_rate
+            risk2_eligible risk2_rate"""
+        ),
+        order_by=("grouping_name", "group_value"),
     ),
-    "appointments": (
-        ("marts.appointment_attendance_monthly",),
-        """select month, appointment_type, scheduled, attended, noshow, cancelled,
-                  cancelled_by_patient, unresolved
-           from marts.appointment_attendance_monthly order by month, appointment_type""",
+    "risk_shift": Select(
+        ("drinking",),
+        _marts("site_risk_shift"),
+        ("baseline_risk_level", *(f"last_level_{k}" for k in range(5)), "participants"),
+        order_by=("row_order",),
     ),
-    "coverage": (
-        ("marts.checkin_coverage_monthly",),
-        """select calendar_month as month, participants_in_care, participant_days, reported_days,
-                  coverage
-           from marts.checkin_coverage_monthly order by month""",
+    "appointments": Select(
+        ("engagement",),
+        _marts("site_appointments_monthly"),
+        _columns(
+            """month appointment_type scheduled attended noshow cancelled unresolved
+            other_status attended_or_noshow attendance_rate"""
+        ),
+        order_by=("month", "appointment_type"),
     ),
-    "deliveries": (
-        ("quality.deliveries",),
+    "coverage": Select(
+        ("engagement",),
+        _marts("site_checkin_coverage"),
+        ("calendar_month", "participants_started_not_discharged", "coverage"),
+        order_by=("calendar_month",),
+    ),
+    # The pipeline's records (quality.*), always in the DuckDB warehouse file.
+    "deliveries": RecordSummary(
+        ("index", "quality"),
+        "quality.deliveries",
         """select export_date, entity, source_file, status, redelivery,
                   coalesce(rows_loaded, 0) as rows_loaded,
                   coalesce(rows_quarantined, 0) as rows_quarantined, loaded_at
-           from quality.deliveries order by export_date, source_file""",
+           from {relation} order by export_date, source_file""",
     ),
-    "quarantine": (
-        ("quality.quarantine",),
+    "deliveries_daily": RecordSummary(
+        ("quality",),
+        "quality.deliveries",
+        """select export_date, coalesce(sum(rows_loaded), 0) as rows_loaded,
+                  coalesce(sum(rows_quarantined), 0) as rows_quarantined
+           from {relation} group by export_date order by export_date""",
+    ),
+    "freshness": RecordSummary(
+        ("index",),
+        "quality.deliveries",
+        """select max(export_date) as latest_export_date,
+                  date_diff('day', max(export_date), date '{as_of}') as age_days
+           from {relation} having count(*) > 0""",
+    ),
+    "quarantine": RecordSummary(
+        ("quality",),
+        "quality.quarantine",
         """select split_part(source_file, '/', -1) as source_file,
                   coalesce(column_name, '(whole file)') as column_name,
                   reason, count(*) as rows
-           from quality.quarantine group by all order by rows desc, source_file limit 200""",
+           from {relation} group by all order by rows desc, source_file limit 200""",
     ),
-    "validation_runs": (
-        ("quality.validation_runs",),
+    "validation_runs": RecordSummary(
+        ("index", "quality"),
+        "quality.validation_runs",
         """select run_id, max(run_at) as run_at, any_value(as_of_date) as as_of_date,
                   count(*) as evaluated, count(*) filter (where success) as passed,
+                  count(*) filter (where success) / count(*) as share_passed,
                   count(*) filter (where not success and severity = 'critical')
                       as critical_failed,
                   count(*) filter (where not success and severity <> 'critical')
                       as warnings_failed,
                   string_agg(suite || ': ' || expectation, '; ')
                       filter (where not success) as failed_expectations
-           from quality.validation_runs group by run_id order by run_at""",
+           from {relation} group by run_id order by run_at""",
     ),
 }
+
+# name: (tables it needs, SQL), as other stages' tests read it (tests/spark).
+QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
+    name: (q.tables, q.sql()) for name, q in SITE_QUERIES.items() if isinstance(q, Select)
+}
+
+
+def relations_read_by(page: str) -> set[str]:
+    """Every relation the page's queries read (its dbt exposure's depends_on)."""
+    return {t for q in SITE_QUERIES.values() if page in q.pages for t in q.tables}
 
 
 @dataclass
@@ -155,12 +260,15 @@ class SiteData:
     missing: dict[str, list[str]] = field(default_factory=dict)  # query -> missing tables
 
     def get(self, name: str) -> pd.DataFrame:
+        if name not in SITE_QUERIES:
+            raise KeyError(f"no site query named {name!r} (dashboards/queries.py)")
         return self.frames.get(name, pd.DataFrame())
 
 
-def load_site_data(settings: Settings, engine: Engine) -> SiteData:
+def load_site_data(settings: Settings, engine: Engine, as_of: dt.date | None = None) -> SiteData:
     """Every query: the marts through the engine, quality.* from the DuckDB warehouse (where
     ingestion and validation keep them on every engine)."""
+    as_of = as_of or settings.resolved_as_of()
     data = SiteData()
     marts = {f"{PUBLIC_SCHEMA}.{t}" for t in engine.tables(PUBLIC_SCHEMA)}
     quality: set[str] = set()
@@ -173,13 +281,13 @@ def load_site_data(settings: Settings, engine: Engine) -> SiteData:
                     "where table_schema = 'quality'"
                 ).fetchall()
             }
-    for name, (needs, sql) in QUERIES.items():
-        absent = [t for t in needs if t not in marts | quality]
+    for name, query in SITE_QUERIES.items():
+        absent = [t for t in query.tables if t not in marts | quality]
         if absent:
             data.missing[name] = absent
-        elif all(t.startswith(f"{PUBLIC_SCHEMA}.") for t in needs):
-            data.frames[name] = engine.read_frame(sql)
+        elif isinstance(query, Select):
+            data.frames[name] = engine.read_frame(query.sql())
         else:
             with open_warehouse(settings, read_only=True) as con:
-                data.frames[name] = con.execute(sql).df()
+                data.frames[name] = con.execute(query.sql(as_of)).df()
     return data

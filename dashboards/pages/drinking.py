@@ -6,10 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboards.charts import Chart, Page, add_dropdown, empty, mark_hidden, pretty, style
-from dashboards.pages import Context
+from dashboards.pages import ALL, Context, group_labels
 from dashboards.suppress import show_rate, suppress_frame
-
-ALL = "All participants"
 
 
 def group_order(groups: list[str]) -> list[str]:
@@ -32,16 +30,16 @@ def rate_col(values, denominators, min_cell: int, digits: int = 2) -> list[float
 
 
 def monthly_shown(ctx: Context) -> pd.DataFrame:
-    df = ctx.data.get("outcomes_monthly")
+    df = ctx.data.get("drinking_monthly")
     if df.empty:
         return df
     base = pd.DataFrame(
         {
-            "group": df["grp"],
+            "group": group_labels(df),
             "treatment_month": df["treatment_month"].astype(int),
             "n_participants": df["participants"],
             "n_participants_reporting": df["participants_reporting"],
-            "n_not_reporting": df["participants"] - df["participants_reporting"],
+            "n_not_reporting": df["participants_not_reporting"],
         }
     )
     shown = suppress_frame(
@@ -74,24 +72,16 @@ def by_month_chart(ctx: Context, shown: pd.DataFrame, kind: str) -> Chart:
             "drink_free_days_per_30_observed": "Observed (reported days)",
             "drink_free_days_per_30_conservative": "Conservative (missing = not drink-free)",
         }
-        definition = (
-            "Mean over participants of drink-free days per 30 days. Observed: share of reported "
-            "days with 0 drinks, x 30. Conservative: drink-free days over all days of the month "
-            "(a day without an answer counts as not drink-free). Month 0 is the 30 days before "
-            "care start."
-        )
+        definition = ("drink_free_days_per_30", "pct_drink_free_conservative")
         anchor = "drink-free"
     else:
         slug, title = "heavy-days-by-month", "Heavy drinking days per 30, by treatment month"
         y_title = "Heavy days per 30 (mean)"
         series = {"heavy_days_per_30_observed": "Observed (reported days)"}
-        definition = (
-            "Mean over participants of heavy drinking days (4 or more drinks for women and "
-            "unknown sex, 5 or more for men) per 30 reported days."
-        )
+        definition = ("heavy_drinking_days",)
         anchor = "heavy"
     x_title = "Treatment month (0 = baseline)"
-    model = "program_outcomes_monthly"
+    models = ("site_drinking_monthly", "program_outcomes_monthly")
     if shown.empty:
         return Chart(
             slug, title, empty(title, x_title, y_title, "No data yet"), shown, definition, anchor
@@ -124,27 +114,26 @@ def by_month_chart(ctx: Context, shown: pd.DataFrame, kind: str) -> Chart:
     fig.update_xaxes(dtick=1)
     fig.update_yaxes(rangemode="tozero")
     style(fig, title, x_title, y_title)
-    return Chart(slug, title, fig, table, definition, anchor, model)
+    return Chart(slug, title, fig, table, definition, anchor, models)
 
 
 def baseline_month3(ctx: Context) -> Chart:
     slug, title = "baseline-vs-month-3", "Drink-free days per 30: baseline against month 3"
     x_title, y_title = "Group", "Drink-free days per 30 (mean)"
-    definition = (
-        "For participants who reported at least one day both in the 30 days before care start "
-        "and in treatment month 3 (days 60 to 89): mean drink-free days per 30 reported days in "
-        "each, for the same participants."
-    )
-    df = ctx.data.get("baseline_m3")
+    definition = ("site_drink_free_paired",)
+    models = ("site_drink_free_paired", "participant_drinking_monthly")
+    df = ctx.data.get("drink_free_paired")
     if df.empty:
         fig = empty(title, x_title, y_title, "No participant has reached month 3 yet")
-        return Chart(slug, title, fig, df, definition, "drink-free")
-    base = pd.DataFrame({"group": df["grp"], "n_participants": df["participants"]})
+        return Chart(slug, title, fig, df, definition, "drink-free", models)
+    n = df["participants_paired"]
+    base = pd.DataFrame({"group": group_labels(df), "n_participants": n})
     shown = suppress_frame(
         base, ["n_participants"], ctx.min_cell, partitions=partitions(list(base["group"]))
     )
-    shown["baseline_dfd_per_30"] = rate_col(df["baseline_dfd30"], df["participants"], ctx.min_cell)
-    shown["month3_dfd_per_30"] = rate_col(df["month3_dfd30"], df["participants"], ctx.min_cell)
+    m = ctx.min_cell
+    shown["baseline_dfd_per_30"] = rate_col(df["baseline_drink_free_days_per_30"], n, m)
+    shown["month3_dfd_per_30"] = rate_col(df["month3_drink_free_days_per_30"], n, m)
     shown = shown.set_index("group").loc[group_order(list(shown["group"]))].reset_index()
     fig = go.Figure()
     for col, label in (("baseline_dfd_per_30", "Baseline"), ("month3_dfd_per_30", "Month 3")):
@@ -164,7 +153,7 @@ def baseline_month3(ctx: Context) -> Chart:
     cols = ["baseline_dfd_per_30", "month3_dfd_per_30"]
     mark_hidden(fig, [pretty(g) for g in shown["group"]], shown[cols], f"n<{ctx.min_cell}")
     style(fig, title, x_title, y_title)
-    return Chart(slug, title, fig, shown, definition, "drink-free", "participant_drinking_monthly")
+    return Chart(slug, title, fig, shown, definition, "drink-free", models)
 
 
 def rates_chart(ctx: Context, kind: str) -> Chart:
@@ -172,28 +161,21 @@ def rates_chart(ctx: Context, kind: str) -> Chart:
         slug, title = "no-heavy-drinking-responders", "No heavy drinking days in months 2-3"
         y_title = "Responders / eligible"
         rates = {"nhdd": "No heavy drinking days, months 2-3"}
-        definition = (
-            "Share of participants whose month 3 has ended who had no heavy drinking day in "
-            "months 2 and 3 and reported at least 80% of those 60 days (month 1 is a grace "
-            "period; missing reports count against)."
-        )
+        definition = ("no_heavy_drinking_months_2_3",)
         anchor = "nhdd"
     else:
         slug, title = "who-risk-level-reduction", "WHO risk drinking level reductions"
         y_title = "Share of eligible"
         rates = {"risk1": "At least 1 level lower", "risk2": "At least 2 levels lower"}
-        definition = (
-            "Share of participants whose WHO risk level (from grams of alcohol per day) in the "
-            "last completed treatment month is at least 1 (or 2) levels below baseline, among "
-            "those starting at level 1 (or 2) or above."
-        )
+        definition = ("risk_reduction_n_level",)
         anchor = "who-risk"
     x_title = "Group"
-    df = ctx.data.get("program_outcomes")
+    models = ("site_responder_rates", "program_outcomes")
+    df = ctx.data.get("responder_rates")
     if df.empty:
         fig = empty(title, x_title, y_title, "No data yet")
-        return Chart(slug, title, fig, df, definition, anchor)
-    base = pd.DataFrame({"group": df["grp"]})
+        return Chart(slug, title, fig, df, definition, anchor, models)
+    base = pd.DataFrame({"group": group_labels(df)})
     for key in rates:
         base[f"n_{key}_eligible"] = df[f"{key}_eligible"]
     counts = [f"n_{key}_eligible" for key in rates]
@@ -219,7 +201,7 @@ def rates_chart(ctx: Context, kind: str) -> Chart:
     mark_hidden(fig, [pretty(g) for g in shown["group"]], shown[cols], f"n<{ctx.min_cell}")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     style(fig, title, x_title, y_title)
-    return Chart(slug, title, fig, shown, definition, anchor, "program_outcomes")
+    return Chart(slug, title, fig, shown, definition, anchor, models)
 
 
 RISK_LEVELS = ("abstinent", "low", "medium", "high", "very high")
@@ -228,26 +210,25 @@ RISK_LEVELS = ("abstinent", "low", "medium", "high", "very high")
 def risk_shift_chart(ctx: Context) -> Chart:
     slug, title = "who-risk-level-shift", "WHO risk level: baseline against last completed month"
     x_title, y_title = "Risk level in the last completed treatment month", "Risk level at baseline"
-    definition = (
-        "Participants by WHO risk drinking level at baseline (rows) and in their last completed "
-        "treatment month (columns), with totals. Cells below the diagonal moved to a lower level."
-    )
+    definition = ("site_risk_shift",)
+    models = ("site_risk_shift", "participant_outcomes")
     df = ctx.data.get("risk_shift")
-    if df.empty:
+    total = df[df["baseline_risk_level"] == "all"] if not df.empty else df
+    if total.empty or int(total["participants"].iloc[0]) == 0:
         fig = empty(title, x_title, y_title, "No participant has a completed month yet")
-        return Chart(slug, title, fig, df, definition, "who-risk")
+        return Chart(slug, title, fig, pd.DataFrame(), definition, "who-risk", models)
     levels = range(len(RISK_LEVELS))
     cols = [f"n_last_{RISK_LEVELS[k].replace(' ', '_')}" for k in levels]
-    rows = []
-    for b in [*levels, "all"]:
-        sel = df if b == "all" else df[df["baseline_risk_level"] == b]
-        row: dict[str, object] = {"baseline_level": b if b == "all" else RISK_LEVELS[b]}
-        for k, col in zip(levels, cols, strict=True):
-            row[col] = int(sel.loc[sel["last_elapsed_risk_level"] == k, "participants"].sum())
-        row["n_total"] = sum(row[c] for c in cols)
-        rows.append(row)
+    names = {str(k): RISK_LEVELS[k] for k in levels} | {"all": "all"}
+    rows = pd.DataFrame(
+        {
+            "baseline_level": df["baseline_risk_level"].map(names),
+            **{col: df[f"last_level_{k}"].astype(int) for k, col in zip(levels, cols, strict=True)},
+            "n_total": df["participants"].astype(int),
+        }
+    )
     shown = suppress_frame(
-        pd.DataFrame(rows),
+        rows,
         [*cols, "n_total"],
         ctx.min_cell,
         row_lines=[("n_total", tuple(cols))],
@@ -277,7 +258,7 @@ def risk_shift_chart(ctx: Context) -> Chart:
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
     style(fig, title, x_title, y_title)
-    return Chart(slug, title, fig, shown, definition, "who-risk", "participant_outcomes")
+    return Chart(slug, title, fig, shown, definition, "who-risk", models)
 
 
 def build(ctx: Context) -> Page:

@@ -6,11 +6,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboards.charts import Chart, Page, add_dropdown, empty, numeric, style
-from dashboards.pages import Context
+from dashboards.pages import Context, group_labels
 from dashboards.pages.drinking import group_order, partitions, rate_col
 from dashboards.suppress import suppress_frame
 
 ALL_TYPES = "all types"
+APPOINTMENT_MODELS = ("site_appointments_monthly", "appointment_attendance_monthly")
 STATUS = {
     "n_attended": "Attended",
     "n_noshow": "No-show",
@@ -23,21 +24,16 @@ def appointments_shown(ctx: Context) -> pd.DataFrame:
     df = ctx.data.get("appointments")
     if df.empty:
         return df
-    counts = ["scheduled", "attended", "noshow", "cancelled", "unresolved"]
-    totals = df.groupby("month", as_index=False)[counts].sum().assign(appointment_type=ALL_TYPES)
-    full = pd.concat([df, totals], ignore_index=True)
     base = pd.DataFrame(
         {
-            "month": full["month"],
-            "appointment_type": full["appointment_type"],
-            "n_scheduled": full["scheduled"],
-            **{f"n_{c}": full[c] for c in counts[1:]},
-            # booked on the as-of day itself: in scheduled, in no status column
-            "n_other": full["scheduled"] - full[counts[1:]].sum(axis=1),
-            "n_attended_or_noshow": full["attended"] + full["noshow"],
+            "month": df["month"],
+            "appointment_type": df["appointment_type"].replace({"all": ALL_TYPES}),
+            "n_scheduled": df["scheduled"],
+            **{f"n_{c}": df[c] for c in ("attended", "noshow", "cancelled", "unresolved")},
+            "n_other": df["other_status"],
         }
     )
-    types = sorted(df["appointment_type"].unique())
+    types = sorted(t for t in base["appointment_type"].unique() if t != ALL_TYPES)
     shown = suppress_frame(
         base,
         ["n_scheduled", *STATUS, "n_other"],
@@ -45,11 +41,10 @@ def appointments_shown(ctx: Context) -> pd.DataFrame:
         row_lines=[("n_scheduled", (*STATUS, "n_other"))],
         partitions=[("appointment_type", ALL_TYPES, types)],
         within=["month"],
-        hidden_cols=["n_other", "n_attended_or_noshow"],
+        hidden_cols=["n_other"],
     )
-    denominators = base["n_attended_or_noshow"]
     shown["attendance_rate"] = rate_col(
-        base["n_attended"] / denominators, denominators, ctx.min_cell, 4
+        df["attendance_rate"], df["attended_or_noshow"], ctx.min_cell, 4
     )
     return shown
 
@@ -57,14 +52,11 @@ def appointments_shown(ctx: Context) -> pd.DataFrame:
 def attendance_chart(ctx: Context, shown: pd.DataFrame) -> Chart:
     slug, title = "attendance-rate", "Attendance rate by month and appointment type"
     x_title, y_title = "Month of the appointment", "Attended / (attended + no-show)"
-    definition = (
-        "Appointments attended (fulfilled, arrived or checked in) over those attended or missed "
-        "(no-show), by calendar month of the scheduled date. Cancelled and entered-in-error "
-        f"appointments are left out; a month with fewer than {ctx.min_cell} is not shown."
-    )
+    definition = ("attendance_rate",)
+    note = f"A month with fewer than {ctx.min_cell} attended or missed appointments is not shown."
     if shown.empty:
         fig = empty(title, x_title, y_title, "No appointments yet")
-        return Chart(slug, title, fig, shown, definition, "appointments")
+        return Chart(slug, title, fig, shown, definition, "appointments", APPOINTMENT_MODELS)
     table = shown[["month", "appointment_type", "attendance_rate"]]
     fig = go.Figure()
     for t in [ALL_TYPES, *sorted(x for x in table["appointment_type"].unique() if x != ALL_TYPES)]:
@@ -82,21 +74,20 @@ def attendance_chart(ctx: Context, shown: pd.DataFrame) -> Chart:
     fig.update_xaxes(type="category")
     fig.update_yaxes(tickformat=".0%")
     style(fig, title, x_title, y_title)
-    return Chart(
-        slug, title, fig, table, definition, "appointments", "appointment_attendance_monthly"
-    )
+    return Chart(slug, title, fig, table, definition, "appointments", APPOINTMENT_MODELS, note=note)
 
 
 def outcomes_chart(ctx: Context, shown: pd.DataFrame) -> Chart:
     slug, title = "appointment-outcomes", "Appointments by outcome and month"
     x_title, y_title = "Month of the appointment", "Appointments"
-    definition = (
-        "Appointments scheduled in each month by what became of them. Counts from 1 to 10 show "
-        "as <11 and are not drawn; a second cell may be hidden so they cannot be worked out."
+    definition = ("site_appointments_all_types",)
+    note = (
+        f"Counts from 1 to {ctx.min_cell - 1} show as <{ctx.min_cell} and are not drawn; a second "
+        "cell may be hidden so they cannot be worked out."
     )
     if shown.empty:
         fig = empty(title, x_title, y_title, "No appointments yet")
-        return Chart(slug, title, fig, shown, definition, "appointments")
+        return Chart(slug, title, fig, shown, definition, "appointments", APPOINTMENT_MODELS)
     table = shown[["month", "appointment_type", "n_scheduled", *STATUS]]
     types = [ALL_TYPES, *sorted(x for x in table["appointment_type"].unique() if x != ALL_TYPES)]
     fig = go.Figure()
@@ -120,42 +111,42 @@ def outcomes_chart(ctx: Context, shown: pd.DataFrame) -> Chart:
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category")
     style(fig, title, x_title, y_title)
-    return Chart(
-        slug, title, fig, table, definition, "appointments", "appointment_attendance_monthly"
-    )
+    return Chart(slug, title, fig, table, definition, "appointments", APPOINTMENT_MODELS, note=note)
 
 
 def coverage_chart(ctx: Context) -> Chart:
     slug, title = "checkin-coverage", "Check-in coverage by month"
-    x_title, y_title = "Calendar month", "Days answered / days in care"
-    definition = (
-        "Of the days participants were in care (started, not discharged) in each month, the share "
-        "with a check-in that answered the drinking question."
-    )
+    x_title, y_title = "Calendar month", "Days answered / participant-days"
+    definition = ("coverage", "site_participants_started_not_discharged")
+    models = ("site_checkin_coverage", "checkin_coverage_monthly")
     df = ctx.data.get("coverage")
     if df.empty:
         fig = empty(title, x_title, y_title, "No check-ins yet")
-        return Chart(slug, title, fig, df, definition, "coverage")
+        return Chart(slug, title, fig, df, definition, "coverage", models)
+    n = df["participants_started_not_discharged"]
     shown = suppress_frame(
-        pd.DataFrame({"month": df["month"], "n_participants_in_care": df["participants_in_care"]}),
-        ["n_participants_in_care"],
+        pd.DataFrame({"month": df["calendar_month"], "n_participants_started_not_discharged": n}),
+        ["n_participants_started_not_discharged"],
         ctx.min_cell,
     )
-    shown["coverage"] = rate_col(df["coverage"], df["participants_in_care"], ctx.min_cell, 4)
+    shown["coverage"] = rate_col(df["coverage"], n, ctx.min_cell, 4)
     fig = go.Figure(
         go.Scatter(
             x=shown["month"],
             y=shown["coverage"],
             mode="lines+markers",
             name="Coverage",
-            customdata=shown[["n_participants_in_care"]].astype(str),
-            hovertemplate="%{x}: %{y:.1%}<br>Participants in care %{customdata[0]}<extra></extra>",
+            customdata=shown[["n_participants_started_not_discharged"]].astype(str),
+            hovertemplate=(
+                "%{x}: %{y:.1%}<br>Participants started and not discharged %{customdata[0]}"
+                "<extra></extra>"
+            ),
         )
     )
     fig.update_xaxes(type="category")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     style(fig, title, x_title, y_title)
-    return Chart(slug, title, fig, shown, definition, "coverage", "checkin_coverage_monthly")
+    return Chart(slug, title, fig, shown, definition, "coverage", models)
 
 
 def medication_craving_chart(ctx: Context, kind: str) -> Chart:
@@ -163,24 +154,26 @@ def medication_craving_chart(ctx: Context, kind: str) -> Chart:
         slug, title = "medication-use", "Self-reported medication use by treatment month"
         y_title = "Share of answered days (mean)"
         value, n_col = "mean_medication_rate", "participants_medication_reported"
-        definition = (
-            "Mean over participants of the share of answered days on which they reported taking "
-            "their medication."
-        )
+        definition = ("medication_rate",)
         anchor = "medication"
     else:
         slug, title = "craving", "Craving by treatment month"
         y_title = "Craving score, 0 to 10 (mean)"
         value, n_col = "mean_craving_score", "participants_craving_reported"
-        definition = "Mean over participants of their mean daily craving score (0 to 10)."
+        definition = ("mean_craving_score",)
         anchor = "craving"
     x_title = "Treatment month (0 = baseline)"
-    df = ctx.data.get("outcomes_monthly")
+    models = ("site_drinking_monthly", "program_outcomes_monthly")
+    df = ctx.data.get("drinking_monthly")
     if df.empty:
         fig = empty(title, x_title, y_title, "No data yet")
-        return Chart(slug, title, fig, df, definition, anchor)
+        return Chart(slug, title, fig, df, definition, anchor, models)
     base = pd.DataFrame(
-        {"group": df["grp"], "treatment_month": df["treatment_month"], "n_participants": df[n_col]}
+        {
+            "group": group_labels(df),
+            "treatment_month": df["treatment_month"],
+            "n_participants": df[n_col],
+        }
     )
     # As on the drinking page: the All row is the sum of the care tracks and of the sexes.
     shown = suppress_frame(
@@ -215,7 +208,7 @@ def medication_craving_chart(ctx: Context, kind: str) -> Chart:
     else:
         fig.update_yaxes(range=[0, 10])
     style(fig, title, x_title, y_title)
-    return Chart(slug, title, fig, shown, definition, anchor, "program_outcomes_monthly")
+    return Chart(slug, title, fig, shown, definition, anchor, models)
 
 
 def build(ctx: Context) -> Page:

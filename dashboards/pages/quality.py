@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.privacy import scrub
-from dashboards.charts import Chart, Page, empty, html_table, numeric, style
+from dashboards.charts import Chart, Page, empty, numeric, style, table_view
 from dashboards.pages import Context
 from dashboards.suppress import show_count
 
@@ -15,16 +15,11 @@ from dashboards.suppress import show_count
 def rows_chart(ctx: Context) -> Chart:
     slug, title = "rows-loaded", "Rows loaded and quarantined by export date"
     x_title, y_title = "Export date", "Rows"
-    definition = (
-        "Rows of each night's export files that passed the contract checks and were loaded, and "
-        "rows set aside in quarantine (with the file, row, column and reason) for the source "
-        "system to re-send."
-    )
-    df = ctx.data.get("deliveries")
-    if df.empty:
+    definition = ("site_quality_deliveries",)
+    daily = ctx.data.get("deliveries_daily")
+    if daily.empty:
         fig = empty(title, x_title, y_title, "No deliveries recorded yet")
-        return Chart(slug, title, fig, df, definition, "quality")
-    daily = df.groupby("export_date", as_index=False)[["rows_loaded", "rows_quarantined"]].sum()
+        return Chart(slug, title, fig, daily, definition, "quality")
     shown = pd.DataFrame(
         {
             "export_date": pd.to_datetime(daily["export_date"]).dt.strftime("%Y-%m-%d"),
@@ -51,10 +46,7 @@ def rows_chart(ctx: Context) -> Chart:
 def validation_chart(ctx: Context) -> Chart:
     slug, title = "validation-history", "Validation history"
     x_title, y_title = "Run", "Expectations passed"
-    definition = (
-        "Share of the Great Expectations checks that passed in each run. A failed critical check "
-        "stops the dashboards from being updated; warnings are reported but do not."
-    )
+    definition = ("site_quality_validation",)
     df = ctx.data.get("validation_runs")
     if df.empty:
         fig = empty(title, x_title, y_title, "No validation run recorded yet")
@@ -63,7 +55,7 @@ def validation_chart(ctx: Context) -> Chart:
         {
             "run_id": df["run_id"].map(scrub),
             "run_at": pd.to_datetime(df["run_at"]).dt.strftime("%Y-%m-%d %H:%M"),
-            "share_passed": (df["passed"] / df["evaluated"]).round(4),
+            "share_passed": df["share_passed"].round(4),
             "outcome": [
                 "critical failure" if c else ("warnings" if w else "passed")
                 for c, w in zip(df["critical_failed"], df["warnings_failed"], strict=True)
@@ -87,10 +79,10 @@ def validation_chart(ctx: Context) -> Chart:
     return Chart(slug, title, fig, shown, definition, "quality")
 
 
-def deliveries_html(ctx: Context) -> str:
+def deliveries_table(ctx: Context) -> dict | None:
     df = ctx.data.get("deliveries")
     if df.empty:
-        return '<div class="card"><h2>Deliveries</h2><p>No deliveries recorded yet.</p></div>'
+        return None
     recent = df.sort_values(["export_date", "source_file"], ascending=[False, True]).head(60)
     table = pd.DataFrame(
         {
@@ -102,18 +94,13 @@ def deliveries_html(ctx: Context) -> str:
             "rows quarantined": [show_count(v, ctx.min_cell) for v in recent["rows_quarantined"]],
         }
     )
-    return (
-        '<div class="card" id="deliveries"><h2>Deliveries</h2>'
-        "<p>Files received, most recent first. Row counts follow "
-        "the small-cell rule.</p>" + html_table(table) + "</div>"
-    )
+    return table_view(table)
 
 
-def quarantine_html(ctx: Context) -> str:
+def quarantine_table(ctx: Context) -> dict | None:
     df = ctx.data.get("quarantine")
-    head = '<div class="card" id="quarantine"><h2>Quarantine summary</h2>'
     if df.empty:
-        return head + "<p>Nothing is in quarantine.</p></div>"
+        return None
     table = pd.DataFrame(
         {
             "file": df["source_file"].map(scrub),
@@ -122,33 +109,21 @@ def quarantine_html(ctx: Context) -> str:
             "rows": [show_count(v, ctx.min_cell) for v in df["rows"]],
         }
     )
-    return (
-        head + "<p>Rows and files set aside by the contract checks, grouped by file, column and "
-        "reason. The quality team reads the detail in <code>quality.quarantine</code>.</p>"
-        + html_table(table)
-        + "</div>"
-    )
+    return table_view(table)
 
 
-def validation_html(ctx: Context) -> str:
+def failed_runs_table(ctx: Context) -> dict | None:
     df = ctx.data.get("validation_runs")
-    parts = ['<div class="card" id="validation"><h2>Validation reports</h2>']
-    parts.append(
-        '<p><a href="validation/index.html">Open the latest Great Expectations report</a> '
-        "(Data Docs of the last run).</p>"
+    failed = df[df["failed_expectations"].notna()].tail(10) if not df.empty else df
+    if failed.empty:
+        return None
+    table = pd.DataFrame(
+        {
+            "run at": pd.to_datetime(failed["run_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+            "failed checks": failed["failed_expectations"].map(scrub),
+        }
     )
-    if not df.empty:
-        failed = df[df["failed_expectations"].notna()].tail(10)
-        if not failed.empty:
-            table = pd.DataFrame(
-                {
-                    "run at": pd.to_datetime(failed["run_at"]).dt.strftime("%Y-%m-%d %H:%M"),
-                    "failed checks": failed["failed_expectations"].map(scrub),
-                }
-            )
-            parts.append(html_table(table, "Recent runs with failed checks"))
-    parts.append("</div>")
-    return "".join(parts)
+    return table_view(table, "Recent runs with failed checks")
 
 
 def build(ctx: Context) -> Page:
@@ -158,5 +133,10 @@ def build(ctx: Context) -> Page:
         "What arrived each night, what was loaded or set aside, and how the checks went.",
     )
     page.charts += [rows_chart(ctx), validation_chart(ctx)]
-    page.sections_html = deliveries_html(ctx) + quarantine_html(ctx) + validation_html(ctx)
+    page.body_template = "quality_body.html.j2"
+    page.body = {
+        "deliveries": deliveries_table(ctx),
+        "quarantine": quarantine_table(ctx),
+        "failed_runs": failed_runs_table(ctx),
+    }
     return page

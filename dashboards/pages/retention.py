@@ -1,4 +1,4 @@
-"""Retention: Kaplan-Meier curves with numbers at risk, retention by cohort, enrolment funnel."""
+"""Retention: Kaplan-Meier curves with numbers at risk, retention rates by cohort, the funnel."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import plotly.graph_objects as go
 
 from dashboards.charts import Chart, Page, add_dropdown, empty, numeric, style
 from dashboards.pages import Context
+from dashboards.queries import AT_RISK_DAYS
 from dashboards.suppress import show_count, show_rate, suppress_frame
 
-AT_RISK_DAYS = (0, 30, 60, 90, 180, 270, 365)
 HORIZONS = (30, 90, 180)
+KM_DEFINITION = ("retention",)
 
 
 def km_shown(curve: pd.DataFrame, min_cell: int) -> pd.DataFrame:
@@ -18,7 +19,7 @@ def km_shown(curve: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     kept = curve[curve["at_risk"] >= min_cell]
     return pd.DataFrame(
         {
-            "group": kept["grp"].astype(str),
+            "group": kept["group_value"].astype(str),
             "day": kept["day"].astype(int),
             "n_at_risk": [show_count(v, min_cell) for v in kept["at_risk"]],
             "n_dropouts": [show_count(v, min_cell) for v in kept["dropouts"]],
@@ -28,21 +29,15 @@ def km_shown(curve: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def at_risk_table(curve: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """Numbers still at risk at fixed days: the at_risk of the first curve row on or after t.
+def at_risk_table(at_risk: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """The numbers at risk at fixed days (site_retention_at_risk), as shown.
 
     The "all" row is the sum of the other groups, so a small group could be worked back out from
     it: complementary suppression over that partition, day by day.
     """
-    rows = []
-    for grp, g in curve.groupby("grp", sort=True):
-        g = g.sort_values("day")
-        row: dict[str, object] = {"group": grp}
-        for t in AT_RISK_DAYS:
-            later = g[g["day"] >= t]
-            row[f"n_at_risk_day_{t}"] = int(later["at_risk"].iloc[0]) if len(later) else 0
-        rows.append(row)
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame({"group": at_risk["group_value"].astype(str)})
+    for t in AT_RISK_DAYS:
+        table[f"n_at_risk_day_{t}"] = at_risk[f"at_risk_day_{t}"].astype(int).to_numpy()
     others = [g for g in table["group"] if g != "all"]
     return suppress_frame(
         table,
@@ -52,22 +47,18 @@ def at_risk_table(curve: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     )
 
 
-def km_chart(ctx: Context, query: str, slug: str, title: str, label: str, model: str) -> Chart:
+def km_chart(ctx: Context, query: str, slug: str, title: str, label: str) -> Chart:
     curve = ctx.data.get(query)
-    overall = ctx.data.get("retention_curve")
-    if not curve.empty and "all" not in set(curve["grp"]) and not overall.empty:
-        curve = pd.concat([overall[overall["grp"] == "all"], curve], ignore_index=True)
-    x_title, y_title = "Days since care start", "Still in care (Kaplan-Meier)"
-    definition = (
-        "Share of participants still in their first episode of care t days after care start "
-        f"(a gap of more than {ctx.settings.retention_gap_days} days without an attended "
-        "appointment or check-in ends it); "
-        "completed, transferred and still-in-care participants are censored. Each curve stops "
-        f"where fewer than {ctx.min_cell} participants remain at risk."
-    )
+    at_risk = ctx.data.get("at_risk_cohort" if query == "retention_curve" else "at_risk_track")
+    models = ("site_retention_curves", "site_retention_at_risk")
+    models += ("retention_curve",) if query == "retention_curve" else (
+        "retention_curve", "retention_curve_by_care_track"
+    )  # fmt: skip
+    x_title, y_title = "Days since care start", "Retained (Kaplan-Meier)"
+    note = f"Each curve stops where fewer than {ctx.min_cell} participants remain at risk."
     if curve.empty:
         fig = empty(title, x_title, y_title, "No retention data yet")
-        return Chart(slug, title, fig, pd.DataFrame(), definition, "retention", model)
+        return Chart(slug, title, fig, pd.DataFrame(), KM_DEFINITION, "retention", models)
     shown = km_shown(curve, ctx.min_cell)
     fig = go.Figure()
     groups = list(dict.fromkeys(shown["group"]))
@@ -85,7 +76,7 @@ def km_chart(ctx: Context, query: str, slug: str, title: str, label: str, model:
                 line={"shape": "hv", "width": 3 if grp == "all" else 1.6},
                 customdata=g[["n_at_risk"]].astype(str),
                 hovertemplate=(
-                    f"{name}<br>Day %{{x}}<br>Still in care %{{y:.1%}}<br>"
+                    f"{name}<br>Day %{{x}}<br>Retained (Kaplan-Meier) %{{y:.1%}}<br>"
                     "At risk %{customdata[0]}<extra></extra>"
                 ),
             )
@@ -96,32 +87,34 @@ def km_chart(ctx: Context, query: str, slug: str, title: str, label: str, model:
         add_dropdown(fig, labels, sets)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
     style(fig, title, x_title, y_title, height=460)
-    risk = at_risk_table(curve, ctx.min_cell)
-    chart = Chart(slug, title, fig, shown, definition, "retention", model)
-    chart.tables.append((f"{slug}-at-risk", "Numbers at risk", risk))
+    chart = Chart(slug, title, fig, shown, KM_DEFINITION, "retention", models, note=note)
+    if not at_risk.empty:
+        risk = at_risk_table(at_risk, ctx.min_cell)
+        chart.tables.append((f"{slug}-at-risk", "Numbers at risk", risk))
     return chart
 
 
 def retention_heatmap(ctx: Context) -> Chart:
-    title = "Retention at 30, 90 and 180 days by cohort"
+    title = "Retention rate at 30, 90 and 180 days by cohort"
     slug = "retention-by-cohort"
     x_title, y_title = "Days since care start", "Cohort (month of care start)"
-    definition = (
-        "Share of a cohort's participants who stayed in care at least 30, 90 or 180 days, among "
-        "those whose outcome at that day is known. Shown only once every participant of the "
-        "cohort could have been followed that long plus the "
-        f"{ctx.settings.retention_gap_days}-day gap that confirms a dropout "
-        f"(before that, early dropouts weigh too much), and over {ctx.min_cell} or more known "
-        "participants."
+    definition = ("site_retention_rate",)
+    models = ("site_retention_rates", "participant_retention")
+    note = (
+        f"Rates over fewer than {ctx.min_cell} participants whose outcome is known are not shown."
     )
-    df = ctx.data.get("retention_heat")
+    df = ctx.data.get("retention_rates")
     if df.empty:
         fig = empty(title, x_title, y_title, "No retention data yet")
-        return Chart(
-            slug, title, fig, pd.DataFrame(), definition, "retention", "participant_retention"
-        )
+        return Chart(slug, title, fig, pd.DataFrame(), definition, "retention-rate", models)
     counts = [f"n_known_{h}d" for h in HORIZONS]
-    base = df.rename(columns={f"known_{h}": f"n_known_{h}d" for h in HORIZONS})
+    base = pd.DataFrame(
+        {
+            "care_track": df["care_track"],
+            "cohort_month": df["cohort_month"],
+            **{f"n_known_{h}d": df[f"retained_{h}d_known"] for h in HORIZONS},
+        }
+    )
     tracks = sorted(t for t in base["care_track"].unique() if t != "all")
     shown = suppress_frame(
         base,
@@ -130,22 +123,14 @@ def retention_heatmap(ctx: Context) -> Chart:
         partitions=[("care_track", "all", tracks)],
         within=["cohort_month"],
     )
-    # A cohort is mature for h days once its last care start is h days past, plus the gap that
-    # confirms a dropout (before that, early dropouts are known and late stayers are not).
-    cohort_end = pd.to_datetime(df["cohort_month"] + "-01") + pd.offsets.MonthEnd(0)
-    as_of = pd.Timestamp(ctx.run.as_of)
-    gap = ctx.settings.retention_gap_days
     for h in HORIZONS:
-        mature = (cohort_end + pd.Timedelta(days=h + gap)) <= as_of
         shown[f"retained_{h}d"] = [
-            None if r is None or not ok else round(r, 4)
-            for r, ok in zip(
-                (
-                    show_rate(ret / known if known else None, known, ctx.min_cell)
-                    for ret, known in zip(df[f"ret_{h}"], df[f"known_{h}"], strict=True)
-                ),
-                mature,
-                strict=True,
+            None if r is None else round(r, 4)
+            for r in (
+                show_rate(None if pd.isna(v) else float(v), known, ctx.min_cell)
+                for v, known in zip(
+                    df[f"retention_rate_{h}d"], df[f"retained_{h}d_known"], strict=True
+                )
             )
         ]
     shown = shown[["care_track", "cohort_month", *counts, *(f"retained_{h}d" for h in HORIZONS)]]
@@ -175,10 +160,10 @@ def retention_heatmap(ctx: Context) -> Chart:
                 zmin=0,
                 zmax=1,
                 colorscale="Blues",
-                colorbar={"title": "Retained", "tickformat": ".0%"},
+                colorbar={"title": "Retention rate", "tickformat": ".0%"},
                 hovertemplate=(
-                    "Cohort %{y}<br>%{x}: %{text}<br>Known participants %{customdata}"
-                    "<extra></extra>"
+                    "Cohort %{y}<br>%{x}: %{text}<br>Participants whose outcome is known "
+                    "%{customdata}<extra></extra>"
                 ),
                 name="All tracks" if track == "all" else track,
             )
@@ -190,59 +175,75 @@ def retention_heatmap(ctx: Context) -> Chart:
     )
     fig.update_yaxes(autorange="reversed", type="category")
     style(fig, title, x_title, y_title, height=max(380, 60 + 28 * shown["cohort_month"].nunique()))
-    return Chart(slug, title, fig, shown, definition, "retention", "participant_retention")
+    return Chart(slug, title, fig, shown, definition, "retention-rate", models, note=note)
 
 
 def funnel_chart(ctx: Context) -> Chart:
     title = "Enrolment funnel"
     slug = "enrolment-funnel"
     x_title, y_title = "Participants", "Stage"
-    definition = (
-        "Participants enrolled as of the run, those who started care (an attended appointment), "
-        "and those who stayed in care at least 30, 90 and 180 days."
-    )
+    definition = ("site_retention_rate",)
+    models = ("site_enrolment_funnel", "enrolment_funnel", "site_retention_rates")
     df = ctx.data.get("funnel")
     if df.empty:
         fig = empty(title, x_title, y_title, "No enrolment data yet")
-        return Chart(slug, title, fig, pd.DataFrame(), definition, "funnel", "enrolment_funnel")
+        return Chart(slug, title, fig, pd.DataFrame(), definition, "funnel", models)
     stages = {
         "n_enrolled": "Enrolled",
         "n_started": "Started care",
-        "n_retained_30d": "Retained 30 days",
-        "n_retained_90d": "Retained 90 days",
-        "n_retained_180d": "Retained 180 days",
+        **{f"n_retained_{h}d": f"Retained {h} days" for h in HORIZONS},
     }
     base = pd.DataFrame(
         {
             "care_track": df["care_track"],
             "n_enrolled": df["enrolled"],
             "n_started": df["started"],
-            "n_not_started": df["enrolled"] - df["started"],
-            "n_retained_30d": df["retained_30d"],
-            "n_retained_90d": df["retained_90d"],
-            "n_retained_180d": df["retained_180d"],
+            "n_not_started": df["not_started"],
+            **{f"n_retained_{h}d": df[f"retained_{h}d"] for h in HORIZONS},
+            **{f"n_known_{h}d": df[f"retained_{h}d_known"] for h in HORIZONS},
+            **{f"n_not_retained_{h}d": df[f"not_retained_{h}d"] for h in HORIZONS},
         }
     )
     tracks = sorted(t for t in base["care_track"] if t != "all")
+    hidden = ["n_not_started", *(f"n_not_retained_{h}d" for h in HORIZONS)]
+    known = [f"n_known_{h}d" for h in HORIZONS]
     shown = suppress_frame(
         base,
-        [*stages, "n_not_started"],
+        [*stages, *known, *hidden],
         ctx.min_cell,
-        row_lines=[("n_enrolled", ("n_started", "n_not_started"))],
+        row_lines=[
+            ("n_enrolled", ("n_started", "n_not_started")),
+            *((f"n_known_{h}d", (f"n_retained_{h}d", f"n_not_retained_{h}d")) for h in HORIZONS),
+        ],
         partitions=[("care_track", "all", tracks)],
-        hidden_cols=["n_not_started"],
+        hidden_cols=hidden,
     )
+    for h in HORIZONS:
+        shown[f"retained_{h}d_rate"] = [
+            None if r is None else round(r, 4)
+            for r in (
+                show_rate(None if pd.isna(v) else float(v), k, ctx.min_cell)
+                for v, k in zip(df[f"retention_rate_{h}d"], df[f"retained_{h}d_known"], strict=True)
+            )
+        ]
     fig = go.Figure()
     order = ["all", *tracks]
     for track in order:
         row = shown[shown["care_track"] == track].iloc[0]
         values = numeric(pd.Series([row[c] for c in stages], dtype=object))
+        text = [str(row["n_enrolled"]), str(row["n_started"])]
+        for h in HORIZONS:
+            rate = row[f"retained_{h}d_rate"]
+            text.append(
+                f"{row[f'n_retained_{h}d']} of {row[f'n_known_{h}d']} known"
+                + ("" if rate is None or pd.isna(rate) else f" ({rate:.0%})")
+            )
         fig.add_trace(
             go.Bar(
                 y=list(stages.values()),
                 x=values,
                 orientation="h",
-                text=[str(row[c]) for c in stages],
+                text=text,
                 textposition="auto",
                 name="All care tracks" if track == "all" else track,
                 hovertemplate="%{y}: %{text}<extra></extra>",
@@ -255,7 +256,11 @@ def funnel_chart(ctx: Context) -> Chart:
     )
     style(fig, title, x_title, y_title)
     fig.update_yaxes(type="category", autorange="reversed", title_text="")
-    return Chart(slug, title, fig, shown, definition, "funnel", "enrolment_funnel")
+    note = (
+        "Retained N days: of the participants whose N-day outcome is known, in cohorts followed "
+        "long enough (see the definition)."
+    )
+    return Chart(slug, title, fig, shown, definition, "funnel", models, note=note)
 
 
 def build(ctx: Context) -> Page:
@@ -269,9 +274,8 @@ def build(ctx: Context) -> Page:
             ctx,
             "retention_curve",
             "retention-km-cohort",
-            "Staying in care, by cohort month",
+            "Retention (Kaplan-Meier), by cohort month",
             "Cohort",
-            "retention_curve",
         )
     )
     page.charts.append(
@@ -279,9 +283,8 @@ def build(ctx: Context) -> Page:
             ctx,
             "retention_curve_track",
             "retention-km-care-track",
-            "Staying in care, by care track",
+            "Retention (Kaplan-Meier), by care track",
             "Care track:",
-            "retention_curve_by_care_track",
         )
     )
     page.charts.append(retention_heatmap(ctx))

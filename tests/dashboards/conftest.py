@@ -1,4 +1,5 @@
-"""Fixtures for the dashboard tests: warehouses holding the documented mart tables."""
+"""Fixtures for the dashboard tests: warehouses holding the documented mart tables, and the site
+marts built over them by dbt (with the manifest.json the site reads its definitions from)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dashboards_fake_marts import build_warehouse
+from dashboards_fake_marts import build_warehouse, manifest_of
 from dashboards_support import AS_OF, make_docs
 
 
@@ -28,3 +29,9 @@ def tiny_warehouse(tmp_path_factory) -> Path:
 @pytest.fixture
 def docs_dir(tmp_path) -> Path:
     return make_docs(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest(fake_warehouse) -> Path:
+    """dbt's manifest.json of the project (doc blocks, exposures), from the fake build."""
+    return manifest_of(fake_warehouse)

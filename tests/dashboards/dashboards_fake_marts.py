@@ -2,8 +2,10 @@
 
 Used while (or where) the real generate -> ingest -> dbt chain is not needed: participant-level
 tables are simulated with numpy, the program-level marts are aggregated from them in DuckDB with
-the documented columns (docs/architecture.md), so the site reads the same shapes it will in
-production. Participant ids are real-looking (p_ + 16 hex) so the no-id test means something.
+the documented columns (docs/architecture.md). The dashboard-facing marts (models/marts/site/) are
+then built over them by dbt itself (`dbt build --select path:models/marts/site`: refs resolve to
+the fake public marts), so the site reads the real models. Participant ids are real-looking
+(p_ + 16 hex) so the no-id test means something.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from core.settings import Settings
+
+SITE_MODELS = "path:models/marts/site"
 TRACKS = ["medication_only", "medication_and_therapy", "therapy_only"]
 SEXES = ["female", "male", "unknown"]
 TYPES = ["intake", "prescriber", "therapy", "group", "peer_support"]
@@ -103,7 +108,10 @@ def build_warehouse(path: Path, participants: int, as_of: dt.date, seed: int = 3
     d["mean_craving_score"] = rng.uniform(1, 7, len(d))
     d["craving_reported_days"] = d["reported_days"]
     d["month_elapsed"] = True
-    d = d.drop(columns=["care_start_date"])
+    d = d.drop(columns=["care_start_date"]).merge(
+        people[["participant_id", "cohort_month", "care_track", "sex_at_birth"]],
+        on="participant_id",
+    )
 
     appts = []
     for month in pd.period_range(as_of_ts - pd.Timedelta(days=365), as_of_ts, freq="M"):
@@ -172,7 +180,24 @@ def build_warehouse(path: Path, participants: int, as_of: dt.date, seed: int = 3
             con.unregister("frame")
         con.execute(AGGREGATES, [as_of])
         _km(con)
+    build_site_marts(path, as_of)
     return path
+
+
+def site_settings(warehouse: Path, as_of: dt.date) -> Settings:
+    """The settings dbt builds with: its target (manifest.json) under the warehouse's folder."""
+    return Settings(data_dir=warehouse.parent, warehouse=warehouse, as_of=as_of)
+
+
+def build_site_marts(warehouse: Path, as_of: dt.date) -> None:
+    """The real site marts, and their tests, over the fake public marts."""
+    from engines.dbt_runner import run_dbt
+
+    run_dbt(site_settings(warehouse, as_of), ["build", "--select", SITE_MODELS])
+
+
+def manifest_of(warehouse: Path) -> Path:
+    return site_settings(warehouse, dt.date(2000, 1, 1)).dbt_target_dir / "manifest.json"
 
 
 AGGREGATES = """

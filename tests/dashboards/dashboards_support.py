@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
+
+from dashboards_fake_marts import manifest_of
 
 from core.run_summary import RunSummary, ValidationResult
 from core.settings import Settings
@@ -15,14 +18,21 @@ AS_OF = dt.date(2026, 11, 20)
 ID_PATTERN = re.compile(rb"p_[0-9a-f]{16}")
 
 
-def make_settings(root: Path, warehouse: Path) -> Settings:
-    return Settings(
+def make_settings(root: Path, warehouse: Path, manifest: Path | None = None) -> Settings:
+    """Settings for a publish from `root`, with the manifest.json of the dbt build that made the
+    warehouse's site marts (or `manifest`) where the publish reads the definitions."""
+    settings = Settings(
         data_dir=root,
         warehouse=warehouse,
         site=root / "site",
         exports=root / "exports",
         as_of=AS_OF,
     )
+    source = manifest or manifest_of(warehouse)
+    if source.is_file():
+        settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, settings.dbt_target_dir / "manifest.json")
+    return settings
 
 
 def publish_site(settings: Settings, run: RunSummary) -> Path:

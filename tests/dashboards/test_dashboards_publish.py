@@ -106,8 +106,8 @@ def test_mostly_small_data_still_builds_with_cells_marked(tmp_path, tiny_warehou
     assert ids_in_site(site) == []
 
 
-def test_first_run_with_no_warehouse_builds_empty_pages(tmp_path):
-    settings = make_settings(tmp_path, tmp_path / "missing.duckdb")
+def test_first_run_with_no_warehouse_builds_empty_pages(tmp_path, dbt_manifest):
+    settings = make_settings(tmp_path, tmp_path / "missing.duckdb", dbt_manifest)
     site = publish_site(settings, make_run("first"))
     assert "No retention data yet" in (site / "retention.html").read_text()
     assert not (tmp_path / "missing.duckdb").exists()
@@ -244,3 +244,35 @@ def test_two_way_table_has_no_lone_hidden_cell_beside_a_shown_total(published):
     for c in [*cols, "n_total"]:
         if not hidden(total[c]):
             assert sum(hidden(r[c]) for r in rows if r is not total) != 1
+
+
+def test_one_meaning_per_term_across_the_site(published, fake_warehouse):
+    """ "In care" is retention status in_care wherever it is shown; a retention rate counts only
+    participants whose outcome is known, in old enough cohorts, and the funnel's equals the
+    mart's."""
+    import duckdb
+
+    _, site = published
+    with duckdb.connect(str(fake_warehouse), read_only=True) as con:
+        (in_care,) = con.execute(
+            "select count(*) from marts.participant_retention where status = 'in_care'"
+        ).fetchone()
+        rates = con.execute(
+            "select care_track, retained_180d, retained_180d_known, retention_rate_180d "
+            "from marts.site_retention_rates where cohort_month = 'all'"
+        ).df()
+    index = (site / "index.html").read_text()
+    assert re.search(rf'Participants in care</div><div class="value">{in_care:,}<', index)
+    for path in site.glob("*.html"):
+        if path.name not in ("index.html", "metrics.html"):
+            assert "participants in care" not in path.read_text().lower(), path.name
+            assert "still in care" not in path.read_text().lower(), path.name
+    for path in (site / "data").glob("*.csv"):
+        assert "in_care" not in path.read_text().splitlines()[0], path.name
+    with (site / "data" / "enrolment-funnel.csv").open(newline="") as f:
+        funnel = {r["care_track"]: r for r in csv.DictReader(f)}
+    for row in rates.itertuples():
+        shown = funnel[row.care_track]
+        assert shown["n_retained_180d"] == str(row.retained_180d)
+        assert shown["n_known_180d"] == str(row.retained_180d_known)
+        assert float(shown["retained_180d_rate"]) == round(row.retention_rate_180d, 4)
