@@ -1,35 +1,39 @@
-"""The DataFrames the suites validate, read from the warehouse (one per suite, same name).
+"""The DataFrames the suites validate (one per suite, same name), all small pandas frames.
 
-Only what is new tonight (the landing rows of the new deliveries) and what is about to be
-published (the marts) are checked, and every large table is reduced in DuckDB to a small
-summary first (counts of offending rows, per-group extremes), so GX's cost does not grow with
-the size of a delivery or of the history.
-Participant ids are read only where a suite checks them, and never shown (result_format hides
-unexpected values). Numbers are cast to DOUBLE: GX's pandas range checks are vectorised only for
-int64/float64 columns and fall back to a Python loop per value for int32 or nullable types
-(7 s instead of 0.5 s on a million rows).
+Two sources, one path on every engine:
+- tonight's deliveries are ingestion's tables in the DuckDB warehouse file on every engine
+  (`landing.*` rows of the new delivery ids, `quality.deliveries`), read with
+  `core.warehouse.open_warehouse`;
+- freshness and the cross-checks read dbt's relations (`staging.<model>`,
+  `intermediate.<model>`, the marts in `engine.marts_schema()`) through `engine.read_frame`, in
+  SQL that runs on DuckDB and Spark 4.1. They never re-derive from landing what dbt derives
+  (latest versions, time-zone dates, which appointments and participants count).
+
+Why no `UnexpectedRowsExpectation` for the rules that are queries: in Great Expectations 1.24 its
+metrics (`unexpected_rows_query.table` / `.row_count`, great_expectations/expectations/metrics/
+query_metrics/) have providers for the SQLAlchemy and Spark execution engines only; over the
+pandas data source the gate uses (one path for both engines, ../shared/STACK.md) every such
+expectation fails with "No provider found for unexpected_rows_query.table using
+PandasExecutionEngine". So each rule's query of offending rows runs through `engine.read_frame`,
+reduced to its count (or a difference of totals) on one row, and a standard expectation
+(`ExpectColumnMaxToBeBetween`, 0..0) expects zero, with the count as GX's observed value.
+
+Every large table is reduced in the database first (counts of offending rows, totals), so GX's
+cost does not grow with the size of a delivery or of the history. Participant ids never reach a
+frame. Numbers are cast to DOUBLE or BIGINT: GX's pandas range checks are vectorised only for
+int64/float64 columns (a Python loop per value for int32 or nullable types).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
-from core.contract import ATTENDED_STATUSES, ENTITIES
-from core.settings import Settings
+from core.contract import ENTITIES
+from core.engine import Engine
 from expectations.thresholds import RECENT_DELIVERIES, RECENT_DELIVERIES_MIN
-
-MART_TABLES = (
-    "participants",
-    "participant_retention",
-    "retention_curve",
-    "participant_drinking_monthly",
-    "appointment_attendance_monthly",
-)
 
 # Date rules of the contract per entity: (summary column, contract columns it reads, SQL
 # condition of an offending row). The summary column keeps the name of the day-difference column
@@ -46,18 +50,6 @@ DELIVERY_DATE_RULES: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
     "checkins": (("report_days_after_export", ("report_date",), "report_date > _export_date"),),
     "appointments": (),
 }
-
-
-def marts_schema(con: duckdb.DuckDBPyConnection, candidate_schema: str) -> str:
-    """The schema about to be published: the candidate marts when dbt built them, else marts."""
-    found = {
-        row[0]
-        for row in con.execute(
-            "select table_name from information_schema.tables where table_schema = ?",
-            [candidate_schema],
-        ).fetchall()
-    }
-    return candidate_schema if set(MART_TABLES) <= found else "marts"
 
 
 def _sql_text(value: str) -> str:
@@ -162,176 +154,98 @@ def delivery_row_counts(con: duckdb.DuckDBPyConnection, ids: list[int]) -> pd.Da
     ).df()
 
 
-def participant_retention(con: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFrame:
-    """Per status, the row count, missing ids and the extremes of the checked quantities.
+def _date_sql(day: dt.date) -> str:
+    """A date literal both DuckDB and Spark SQL read."""
+    return f"date '{day.isoformat()}'"
 
-    Reduced in DuckDB for the same reason as drinking_monthly (100,000 rows at program scale).
+
+def reconciliation_sql(schema: str, as_of: dt.date) -> str:
+    """One row: the marts' appointment totals minus dbt's appointments as of the as-of date, and
+    the participants on one side only (dbt's enrolled participants vs the marts).
+
+    It reads dbt's intermediate relations, which apply the rules that decide what counts (the
+    latest version from staging, consent, entered-in-error dropped, attended statuses, dates in
+    the program time zone; METRICS.md, EXPORTS.md), so the gate keeps no copy of those rules.
+    The as-of bound is applied again: a row past it would be counted by the marts too, and the
+    difference shows that dbt and the gate disagree about the as-of date. All must be 0.
     """
-    return con.execute(
-        f"""
-        with checked as (
-            select status, participant_id is null as missing_id, days_retained,
-                   date_diff('day', care_start_date, last_engaged_on) - days_retained
-                       as days_retained_mismatch,
-                   case when dropped_out = (status = 'dropped_out') then 0 else 1 end
-                       as dropped_out_mismatch
-            from {schema}.participant_retention
-        )
-        select status, count(*)::DOUBLE as rows,
-               count(*) filter (where missing_id)::DOUBLE as missing_participant_ids,
-               min(days_retained)::DOUBLE as days_retained_min,
-               min(days_retained_mismatch)::DOUBLE as days_retained_mismatch_min,
-               max(days_retained_mismatch)::DOUBLE as days_retained_mismatch_max,
-               max(dropped_out_mismatch)::DOUBLE as dropped_out_mismatch_max
-        from checked group by status order by status
-        """
-    ).df()
-
-
-def retention_curve(con: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFrame:
-    return con.execute(
-        f"""
-        select cohort, day::DOUBLE as day, retention::DOUBLE as retention,
-               (retention - lag(retention) over (partition by cohort order by day))::DOUBLE
-                   as retention_increase,
-               (dropouts + censored - at_risk)::DOUBLE as at_risk_shortfall
-        from {schema}.retention_curve
-        """
-    ).df()
-
-
-# Checked per-row quantities of participant_drinking_monthly: (name, SQL expression).
-DRINKING_MEASURES = (
-    ("treatment_month", "treatment_month"),
-    ("window_days", "window_days"),
-    ("pct_drink_free_observed", "pct_drink_free_observed"),
-    ("pct_drink_free_conservative", "pct_drink_free_conservative"),
-    ("pct_heavy_observed", "pct_heavy_observed"),
-    ("report_coverage", "report_coverage"),
-    ("drinks_per_drinking_day", "drinks_per_drinking_day"),
-    ("reported_days_over_window", "reported_days - window_days"),
-    ("unbalanced_reported_days", "reported_days - drink_free_days - drinking_days"),
-    ("heavy_days_over_drinking", "heavy_drinking_days - drinking_days"),
-)
-
-
-def drinking_monthly(con: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFrame:
-    """Per treatment month, the smallest and largest value of every checked quantity.
-
-    The table has about a million rows at program scale; GX's pandas engine copies the whole
-    frame for every metric (6 s here), while DuckDB reduces it in a fraction of a second. A value
-    range holds for every row exactly when it holds for the minimum and the maximum, so the
-    expectations on `<name>_min` / `<name>_max` are the row-level rules, with the extreme values
-    as GX's observed values.
-    """
-    aggregates = ",\n".join(
-        f"min(({expr})::DOUBLE) as {name}_min, max(({expr})::DOUBLE) as {name}_max"
-        for name, expr in DRINKING_MEASURES
-    )
-    return con.execute(
-        f"""
-        select treatment_month as month_group, count(*)::DOUBLE as rows, {aggregates}
-        from {schema}.participant_drinking_monthly
-        group by treatment_month order by treatment_month
-        """
-    ).df()
-
-
-def attendance_monthly(con: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFrame:
-    return con.execute(
-        f"""
-        select month, appointment_type, attendance_rate::DOUBLE as attendance_rate,
-               (scheduled - attended - noshow - cancelled - unresolved)::DOUBLE as unaccounted,
-               (cancelled_by_patient - cancelled)::DOUBLE as patient_cancellations_over_cancelled
-        from {schema}.appointment_attendance_monthly
-        """
-    ).df()
-
-
-# The Settings default, for callers without a Settings object (the cross-engine test).
-PROGRAM_TIMEZONE: str = Settings.model_fields["timezone"].default
-
-
-def local_day_end(day: dt.date, timezone: str) -> dt.datetime:
-    """The first instant after `day` in the program time zone: a timestamp is on or before
-    `day` there exactly when it is earlier than this (one comparison, no per-row conversion)."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), ZoneInfo(timezone))
-
-
-def reconciliation(
-    con: duckdb.DuckDBPyConnection, schema: str, as_of: dt.date, timezone: str | None = None
-) -> pd.DataFrame:
-    """One row of differences that must all be 0 (participants and appointment totals).
-
-    The appointment totals are derived from landing by the contract's rule (latest version by
-    updated_at, export date, delivery, row; entered-in-error dropped), picking only the two
-    fields needed and only for appointments sent more than once: counting the staging view
-    (every field of the latest version of every appointment) took 6 s on 2 M appointment
-    versions, this 1.5 s, and it is a derivation independent of dbt's code.
-    """
-    attended = ", ".join(f"'{s}'" for s in ATTENDED_STATUSES)
-    return con.execute(
-        f"""
-        with started as (
-            select distinct participant_id from {schema}.participants where started
+    day = _date_sql(as_of)
+    return f"""
+        with enrolled as (
+            select distinct participant_id
+            from intermediate.int_participants_enrolled
+            where enrolled_on <= {day}
         ),
-        retained as (
-            select participant_id, count(*) as n
-            from {schema}.participant_retention group by participant_id
-        ),
-        revised as (  -- appointments sent more than once: only these need a version pick
-            select appointment_id from landing.appointments group by all having count(*) > 1
-        ),
-        latest as (
-            select status, scheduled_start
-            from landing.appointments anti join revised using (appointment_id)
-            union all
-            select v.status, v.scheduled_start
-            from (
-                select arg_max(
-                    {{'status': status, 'scheduled_start': scheduled_start}},
-                    (updated_at, _export_date, _delivery_id, _row_number)
-                ) as v
-                from landing.appointments semi join revised using (appointment_id)
-                group by appointment_id
-            )
-        ),
-        appts as (
-            select count(*) as scheduled, count(*) filter (where status in ({attended})) as attended
-            from latest
-            where status != 'entered-in-error' and scheduled_start < $day_end
+        dbt_appointments as (
+            select
+                count(*) as scheduled,
+                count(*) filter (where is_attended) as attended
+            from intermediate.int_appointments_as_of
+            where scheduled_date <= {day}
         ),
         mart as (
-            select coalesce(sum(scheduled), 0) as scheduled, coalesce(sum(attended), 0) as attended
+            select
+                coalesce(sum(scheduled), 0) as scheduled,
+                coalesce(sum(attended), 0) as attended
             from {schema}.appointment_attendance_monthly
+        ),
+        missing as (
+            select count(*) as n
+            from enrolled
+            left join {schema}.participants as marts
+                on enrolled.participant_id = marts.participant_id
+            where marts.participant_id is null
+        ),
+        not_enrolled as (
+            select count(*) as n
+            from {schema}.participants as marts
+            left join enrolled on marts.participant_id = enrolled.participant_id
+            where enrolled.participant_id is null
         )
         select
-            (select count(*) from started s anti join retained r using (participant_id))::DOUBLE
-                as started_missing_from_retention,
-            (select count(*) from retained r anti join started s using (participant_id))::DOUBLE
-                as retention_rows_not_started,
-            (select coalesce(sum(n - 1), 0) from retained where n > 1)::DOUBLE
-                as duplicate_retention_rows,
-            (select mart.scheduled - appts.scheduled from mart, appts)::DOUBLE
+            cast(mart.scheduled - dbt_appointments.scheduled as double)
                 as scheduled_total_difference,
-            (select mart.attended - appts.attended from mart, appts)::DOUBLE
-                as attended_total_difference
-        """,
-        {"day_end": local_day_end(as_of, timezone or PROGRAM_TIMEZONE)},
-    ).df()
+            cast(mart.attended - dbt_appointments.attended as double) as attended_total_difference,
+            cast(missing.n as double) as participants_missing_from_marts,
+            cast(not_enrolled.n as double) as marts_participants_not_enrolled
+        from mart cross join dbt_appointments cross join missing cross join not_enrolled
+    """
 
 
-def checkin_freshness(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
-    """Days from the newest check-in report date (up to the as-of date) to the as-of date."""
-    return con.execute(
-        """
-        select max(report_date) as newest_report_date,
-               date_diff('day', max(report_date), $as_of::DATE)::DOUBLE
-                   as days_since_newest_report
-        from landing.checkins where report_date <= $as_of::DATE
-        """,
-        {"as_of": as_of},
-    ).df()
+def reconciliation(engine: Engine, schema: str, as_of: dt.date) -> pd.DataFrame:
+    return engine.read_frame(reconciliation_sql(schema, as_of)).astype("float64")
+
+
+def checkin_freshness_sql(as_of: dt.date) -> str:
+    return f"""
+        select cast(max(report_date) as date) as newest_report_date
+        from staging.stg_app__checkins
+        where report_date <= {_date_sql(as_of)}
+    """
+
+
+def checkin_freshness(engine: Engine, as_of: dt.date) -> pd.DataFrame:
+    """Days from staging's newest check-in report date (up to the as-of date) to the as-of date.
+
+    The day count is taken here, not in SQL: DuckDB's date_diff and Spark's datediff differ.
+    """
+    newest = engine.read_frame(checkin_freshness_sql(as_of))["newest_report_date"]
+    day = pd.to_datetime(newest.iloc[0]) if len(newest) else pd.NaT
+    days = float("nan") if pd.isna(day) else float((pd.Timestamp(as_of) - day).days)
+    return pd.DataFrame(
+        {
+            "newest_report_date": [None if pd.isna(day) else day.date().isoformat()],
+            "days_since_newest_report": [days],
+        }
+    )
+
+
+def engine_frames(engine: Engine, schema: str, as_of: dt.date) -> dict[str, pd.DataFrame]:
+    """The frames read from dbt's relations, on whichever engine built them."""
+    return {
+        "marts_reconciliation": reconciliation(engine, schema, as_of),
+        "checkin_freshness": checkin_freshness(engine, as_of),
+    }
 
 
 def delivery_frames(
@@ -345,24 +259,3 @@ def delivery_frames(
         "new_appointments_delivery": delivery_summary(con, "appointments", ids),
         "new_delivery_row_counts": delivery_row_counts(con, ids),
     }
-
-
-def read_frames(
-    con: duckdb.DuckDBPyConnection,
-    new_delivery_ids: list[int],
-    as_of: dt.date,
-    candidate_schema: str,
-    timezone: str,
-) -> tuple[str, dict[str, pd.DataFrame]]:
-    """Every suite's DataFrame, and the marts schema they were read from."""
-    schema = marts_schema(con, candidate_schema)
-    readers: dict[str, Callable[[], pd.DataFrame]] = {
-        "marts_participant_retention": lambda: participant_retention(con, schema),
-        "marts_retention_curve": lambda: retention_curve(con, schema),
-        "marts_participant_drinking_monthly": lambda: drinking_monthly(con, schema),
-        "marts_appointment_attendance_monthly": lambda: attendance_monthly(con, schema),
-        "marts_reconciliation": lambda: reconciliation(con, schema, as_of, timezone),
-        "checkin_freshness": lambda: checkin_freshness(con, as_of),
-    }
-    frames = delivery_frames(con, new_delivery_ids)
-    return schema, {**frames, **{name: read() for name, read in readers.items()}}

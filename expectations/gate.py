@@ -1,4 +1,5 @@
-"""The validation gate: run every suite's Checkpoint, build Data Docs, record the history.
+"""The validation gate: build the GX context from the code, run every suite's Checkpoint over
+its pandas frame, build Data Docs, record the history.
 
 Called by the nightly flow after ingestion and `dbt build`. A failed critical expectation makes
 `success` False (the flow then keeps the last good marts and site); warnings publish with a note.
@@ -16,16 +17,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from core.engine import Engine
 from core.run_summary import ValidationResult
 from core.settings import Settings
-from core.warehouse import connect
-from expectations.frames import read_frames
+from core.warehouse import open_warehouse
+from expectations.context import DOCS_SITE, build_context, docs_site
+from expectations.frames import delivery_frames, engine_frames
 from expectations.history import Outcome, record_run
-from expectations.project import DOCS_SITE, DOCS_SITE_DIR, working_context
 from expectations.reports import SuiteRun, quarantine_page, read_quarantine, summary_page
-from expectations.suites import SUITES
-from expectations.thresholds import suite_parameters
+from expectations.suites import SUITES, build_suites
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +77,10 @@ def outcome_of(suite: str, expectation_result: Any, rows: int | None = None) -> 
     """One evaluated expectation; `rows` is what a summary frame stands for (see rows_checked)."""
     config = expectation_result.expectation_config
     severity = getattr(config.severity, "value", config.severity) or "critical"
-    text = (config.description or config.type).split("] ", 1)[-1]
-    # Summary checks name the data column they are about (meta "subject"), not the summary's.
-    subject = (config.meta or {}).get("subject")
-    column = subject or config.kwargs.get("column") or config.kwargs.get("column_A")
-    suffix = f" ({column})"
+    meta = config.meta or {}
+    label = meta.get("label") or config.description or config.type
     value = observed(expectation_result.result or {})
-    if subject and config.type == "expect_column_max_to_be_between" and rows is not None:
+    if meta.get("counts_rows") and rows is not None:
         # A delivery summary check: the observed maximum is the count of offending rows.
         count = (expectation_result.result or {}).get("observed_value")
         value = offending_rows(count, rows) or value
@@ -91,8 +90,7 @@ def outcome_of(suite: str, expectation_result: Any, rows: int | None = None) -> 
         value = f"not evaluated: {error[:200]}"
     return Outcome(
         suite=suite,
-        # Descriptions already end with the column (project.description); older ones did not.
-        expectation=text if not column or text.endswith(suffix) else text + suffix,
+        expectation=str(label),
         severity=str(severity),
         success=bool(expectation_result.success),
         observed_value=value,
@@ -100,99 +98,39 @@ def outcome_of(suite: str, expectation_result: Any, rows: int | None = None) -> 
     )
 
 
-def _is_spark(frame: Any) -> bool:
-    return hasattr(frame, "toPandas")
-
-
-def frame_length(frame: Any) -> int:
-    return frame.count() if _is_spark(frame) else len(frame)
-
-
-def rows_checked(frame: Any) -> int:
-    """Rows a suite's frame stands for: summaries carry their source row count in `rows`."""
-    if _is_spark(frame):
-        if "rows" in frame.columns:
-            (total,) = frame.selectExpr("coalesce(sum(rows), 0)").first()
-            return int(total)
-        return frame.count()
+def rows_checked(frame: pd.DataFrame) -> int:
+    """Rows a suite's frame stands for: delivery summaries carry their source row count in
+    `rows`; other frames stand for themselves."""
     if "rows" in frame.columns:
         return int(frame["rows"].fillna(0).sum())
     return len(frame)
 
 
-SPARK_DATASOURCE = "spark_frames"
-
-
-def _spark_checkpoint(context: Any, suite_name: str) -> Any:
-    """A checkpoint of the versioned suite over a Spark DataFrame (engine spark, issue 8).
-
-    The versioned checkpoints read pandas frames; the working context (a fresh copy each run)
-    gets a `spark` data source and one checkpoint per suite over it, with the same suite, result
-    format and no actions, so Data Docs and the history look the same on both engines.
-    """
-    import great_expectations as gx
-
-    from expectations.project import BATCH_DEFINITION, RESULT_FORMAT
-
-    try:
-        datasource = context.data_sources.get(SPARK_DATASOURCE)
-    except (KeyError, ValueError):
-        datasource = context.data_sources.add_spark(SPARK_DATASOURCE)
-    batch_definition = datasource.add_dataframe_asset(
-        suite_name
-    ).add_batch_definition_whole_dataframe(BATCH_DEFINITION)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(
-            name=f"{suite_name} on spark",
-            data=batch_definition,
-            suite=context.suites.get(suite_name),
-        )
-    )
-    return context.checkpoints.add(
-        gx.Checkpoint(
-            name=f"{suite_name} on spark",
-            validation_definitions=[definition],
-            actions=[],
-            result_format=RESULT_FORMAT,
-        )
-    )
-
-
 def _run_checkpoints(
-    settings: Settings, frames: dict[str, Any], run_id: str, run_at: dt.datetime
+    settings: Settings, frames: dict[str, pd.DataFrame], run_id: str, run_at: dt.datetime
 ) -> tuple[list[SuiteRun], Path]:
     from great_expectations.core.run_identifier import RunIdentifier
 
-    workdir = context_dir(settings)
-    context = working_context(workdir)
-    parameters = suite_parameters(settings)
+    built_started = time.perf_counter()
+    context = build_context(context_dir(settings), build_suites(settings))
+    log.info("GX context built in %.1f s", time.perf_counter() - built_started)
     run_identifier = RunIdentifier(run_name=run_id, run_time=run_at)
-    site = workdir / "gx" / DOCS_SITE_DIR
+    site = docs_site(context)
     runs = []
     for suite in SUITES:
         frame = frames[suite.name]
         suite_started = time.perf_counter()
-        if _is_spark(frame):
-            checkpoint = _spark_checkpoint(context, suite.name)
-        else:
-            checkpoint = context.checkpoints.get(suite.name)
-        result = checkpoint.run(
-            batch_parameters={"dataframe": frame},
-            expectation_parameters=parameters,
-            run_id=run_identifier,
+        result = context.checkpoints.get(suite.name).run(
+            batch_parameters={"dataframe": frame}, run_id=run_identifier
         )
-        run = SuiteRun(name=suite.name, rows=rows_checked(frame))
+        run = SuiteRun(name=suite.name, rows=rows_checked(frame), reads=suite.reads)
         for identifier, validation in result.run_results.items():
             run.page = Path("validations", *identifier.to_tuple()).with_suffix(".html").as_posix()
             run.outcomes += [outcome_of(suite.name, r, run.rows) for r in validation.results]
         runs.append(run)
-        if log.isEnabledFor(logging.DEBUG):  # counting a Spark frame is a Spark job
-            log.debug(
-                "%s: %d rows in %.2f s",
-                suite.name,
-                frame_length(frame),
-                time.perf_counter() - suite_started,
-            )
+        log.debug(
+            "%s: %d rows in %.2f s", suite.name, len(frame), time.perf_counter() - suite_started
+        )
     docs_started = time.perf_counter()
     context.build_data_docs(site_names=[DOCS_SITE])
     log.info("Data Docs built in %.1f s", time.perf_counter() - docs_started)
@@ -222,50 +160,24 @@ def _publish_docs(site: Path, target: Path, pages: dict[str, str]) -> Path:
     return target
 
 
-def _read_frames_spark(
-    con: Any, settings: Settings, new_delivery_ids: list[int]
-) -> tuple[str, dict[str, Any]]:
-    """Engine spark: the delivery suites' frames from DuckDB's landing (ingestion is there on
-    both engines), the marts and freshness suites' frames as Spark DataFrames over the Spark-built
-    marts (flows/spark_validation.py). Every suite of SUITES gets its frame, in SUITES' order."""
-    from engines.spark_engine import spark_session
-    from expectations import frames as duck
-    from expectations.spark_frames_legacy import SPARK_SUITES, spark_frames
-
-    session = spark_session(settings)
-    # The schema about to be published: the candidate marts when dbt built them, else marts.
-    schema, built = settings.candidate_schema, set()
-    if session.catalog.databaseExists(schema):
-        built = {t.name for t in session.catalog.listTables(schema)}
-    if not set(duck.MART_TABLES) <= built:
-        schema = "marts"
-    on_spark = spark_frames(session, settings, schema=schema)
-    frames = duck.delivery_frames(con, new_delivery_ids)
-    # Each frame is a small summary that every expectation of its suite reads: computed once.
-    frames.update({name: on_spark[name].cache() for name in SPARK_SUITES})
-    missing = [s.name for s in SUITES if s.name not in frames]
-    if missing:
-        raise RuntimeError(f"no Spark frame for suite(s) {', '.join(missing)}")
-    return f"{schema} (Spark)", frames
-
-
 def validate(
     settings: Settings, engine: Engine, new_delivery_ids: list[int], run_id: str
 ) -> ValidationResult:
-    """Validate tonight's deliveries and the marts about to be published."""
+    """Validate tonight's deliveries, and the marts about to be published against dbt's staging.
+
+    dbt's relations are read through `engine` (whichever engine built them); ingestion's tables
+    from the DuckDB warehouse, where ingestion writes on every engine.
+    """
     started = time.perf_counter()
-    # Importing GX takes seconds of mostly Python work; DuckDB reads without the GIL meanwhile.
+    # Importing GX takes seconds of mostly Python work; the databases read meanwhile.
     gx_import = threading.Thread(target=importlib.import_module, args=("great_expectations",))
     gx_import.start()
     run_at = dt.datetime.now(dt.UTC)
     as_of = settings.resolved_as_of()
-    with connect(settings.warehouse_path, read_only=True) as con:
-        if engine.name == "spark":  # interim: removed by the validation redesign
-            schema, frames = _read_frames_spark(con, settings, new_delivery_ids)
-        else:
-            schema, frames = read_frames(
-                con, new_delivery_ids, as_of, settings.candidate_schema, settings.timezone
-            )
+    schema = engine.marts_schema()
+    frames = engine_frames(engine, schema, as_of)
+    with open_warehouse(settings, read_only=True) as con:
+        frames |= delivery_frames(con, new_delivery_ids)
         quarantine_tonight, quarantine_all = read_quarantine(con, new_delivery_ids)
     read_seconds = time.perf_counter() - started
     gx_import.join()
@@ -276,7 +188,7 @@ def validate(
     outcomes = [o for s in suites for o in s.outcomes]
     seconds = time.perf_counter() - started
     pages = {
-        "index.html": summary_page(run_id, as_of, run_at, schema, suites, seconds),
+        "index.html": summary_page(run_id, as_of, run_at, schema, engine.name, suites, seconds),
         "quarantine.html": quarantine_page(run_id, quarantine_tonight, quarantine_all),
     }
     published = _publish_docs(site, docs_dir(settings), pages)

@@ -1,59 +1,39 @@
-"""The pages written beside GX's Data Docs: a static summary (the site's index.html) and the
-quarantine summary. Both are plain HTML with inline styles, so they read the same offline, where
-GX's own index (kept as data_docs_index.html) loads its table script from a CDN and shows nothing.
+"""The pages written beside GX's Data Docs: a static summary (the report's index.html) and the
+quarantine summary, rendered by core.html from `expectations/templates/` (which extend
+core/templates/base.html.j2; autoescaped). Both carry their styles inline, so they read the same
+offline, where GX's own index (kept as data_docs_index.html) loads its table from a CDN script.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from core.html import render
 from expectations.history import Outcome
 
-STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#1a1a1a}
-table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #bbb;padding:.3rem .6rem;
-text-align:left;vertical-align:top}th{background:#eee}.fail{color:#a00;font-weight:bold}
-.warn{color:#8a5a00;font-weight:bold}.ok{color:#060}.banner{padding:.8rem 1rem;margin:1rem 0;
-border:2px solid}.banner.fail{border-color:#a00;background:#fdecec}
-.banner.warn{border-color:#c80;background:#fff6e0}.banner.ok{border-color:#060;background:#eefaee}
-"""
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass
 class SuiteRun:
     name: str
     rows: int
+    reads: str = ""  # the relations the suite's frame was read from
     outcomes: list[Outcome] = field(default_factory=list)
     page: str | None = None  # GX validation result page, relative to the docs folder
 
+    @property
+    def critical_failed(self) -> int:
+        return sum(1 for o in self.outcomes if not o.success and o.severity == "critical")
 
-def _esc(value: object) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}'
-        f"</title><style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
-    )
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _result_cell(o: Outcome) -> str:
-    if o.success:
-        return '<span class="ok">passed</span>'
-    css = "fail" if o.severity == "critical" else "warn"
-    return f'<span class="{css}">FAILED</span>'
+    @property
+    def warnings_failed(self) -> int:
+        return sum(1 for o in self.outcomes if not o.success and o.severity == "warning")
 
 
 def summary_page(
@@ -61,70 +41,25 @@ def summary_page(
     as_of: dt.date,
     run_at: dt.datetime,
     marts_schema: str,
+    engine: str,
     suites: list[SuiteRun],
     seconds: float,
 ) -> str:
     outcomes = [o for s in suites for o in s.outcomes]
-    critical = [o for o in outcomes if o.severity == "critical" and not o.success]
-    warnings = [o for o in outcomes if o.severity == "warning" and not o.success]
-    if critical:
-        banner = (
-            f'<div class="banner fail"><strong>Validation FAILED:</strong> {len(critical)} '
-            "critical check(s) failed; tonight's figures are not published.<ul>"
-            + "".join(f"<li>{_esc(o.label)}</li>" for o in critical)
-            + "</ul></div>"
-        )
-    elif warnings:
-        banner = (
-            f'<div class="banner warn"><strong>Validation passed with {len(warnings)} '
-            "warning(s):</strong><ul>"
-            + "".join(f"<li>{_esc(o.label)}</li>" for o in warnings)
-            + "</ul></div>"
-        )
-    else:
-        banner = (
-            '<div class="banner ok"><strong>Validation passed:</strong> every check held.</div>'
-        )
-    suite_rows = []
-    for s in suites:
-        failed_c = sum(1 for o in s.outcomes if not o.success and o.severity == "critical")
-        failed_w = sum(1 for o in s.outcomes if not o.success and o.severity == "warning")
-        link = f'<a href="{_esc(s.page)}">{_esc(s.name)}</a>' if s.page else _esc(s.name)
-        suite_rows.append(
-            [link, _esc(s.rows), _esc(len(s.outcomes)), _esc(failed_c), _esc(failed_w)]
-        )
-    check_rows = [
-        [
-            _esc(o.suite),
-            _esc(o.expectation),
-            _esc(o.severity),
-            _result_cell(o),
-            _esc(o.observed_value),
-        ]
-        for o in outcomes
-    ]
-    body = (
-        f"<h1>Data validation, run {_esc(run_id)}</h1>"
-        f"<p>As-of date {_esc(as_of)}; validated {_esc(run_at.strftime('%Y-%m-%d %H:%M UTC'))} "
-        f"in {seconds:.1f} s; marts read from schema <code>{_esc(marts_schema)}</code>.</p>"
-        f"{banner}"
-        '<p><a href="quarantine.html">Ingestion quarantine summary</a> · '
-        '<a href="data_docs_index.html">Great Expectations Data Docs index</a></p>'
-        "<h2>Suites</h2>"
-        + _table(
-            [
-                "suite (Data Docs page)",
-                "rows validated",
-                "expectations",
-                "critical failed",
-                "warnings",
-            ],
-            suite_rows,
-        )
-        + "<h2>Every expectation</h2>"
-        + _table(["suite", "expectation", "severity", "result", "observed"], check_rows)
+    return render(
+        "summary.html.j2",
+        TEMPLATES,
+        title=f"Data validation, run {run_id}",
+        as_of=as_of.isoformat(),
+        validated_at=run_at.strftime("%Y-%m-%d %H:%M UTC"),
+        seconds=f"{seconds:.1f}",
+        marts_schema=marts_schema,
+        engine=engine,
+        suites=suites,
+        outcomes=outcomes,
+        critical=[o for o in outcomes if o.severity == "critical" and not o.success],
+        warnings=[o for o in outcomes if o.severity == "warning" and not o.success],
     )
-    return _page(f"Validation {run_id}", body)
 
 
 def read_quarantine(
@@ -157,29 +92,13 @@ def read_quarantine(
 
 
 def quarantine_page(run_id: str, tonight: pd.DataFrame, to_date: pd.DataFrame) -> str:
-    def table(frame: pd.DataFrame) -> str:
-        if frame.empty:
-            return "<p>Nothing quarantined.</p>"
-        rows = [
-            [
-                _esc(r.source_file),
-                _esc(r.column_name or "(whole row or file)"),
-                _esc(r.reason),
-                _esc(r.rows),
-                _esc(r.files),
-            ]
-            for r in frame.itertuples(index=False)
-        ]
-        return _table(["file", "column", "reason", "rows quarantined", "file quarantined"], rows)
+    def rows(frame: pd.DataFrame) -> list[dict[str, object]]:
+        return frame.to_dict("records")
 
-    body = (
-        f"<h1>Ingestion quarantine, run {_esc(run_id)}</h1>"
-        '<p><a href="index.html">Back to the validation summary</a></p>'
-        "<p>Counts by file, column and reason (no values are shown). Quarantined rows stay in "
-        "<code>quality.quarantine</code> for the quality team; the source system can re-send.</p>"
-        "<h2>Tonight's deliveries</h2>"
-        + table(tonight)
-        + "<h2>All deliveries to date</h2>"
-        + table(to_date)
+    return render(
+        "quarantine.html.j2",
+        TEMPLATES,
+        title=f"Ingestion quarantine, run {run_id}",
+        tonight=rows(tonight),
+        to_date=rows(to_date),
     )
-    return _page(f"Quarantine {run_id}", body)

@@ -1,109 +1,101 @@
-"""The validation suites as plain data: what each suite checks, and how severe a failure is.
+"""The validation suites, written with Great Expectations' own expectation classes.
 
-`python -m expectations.project` turns these into the versioned GX file context in
-`expectations/gx/`; a test keeps the two in step. Each suite validates one DataFrame that
-`expectations.frames` reads from the warehouse (same name). Derived columns such as
-`report_days_after_export` are computed there in SQL, so every rule is a plain GX expectation
-that Data Docs can show. Thresholds are `$PARAMETER`s filled from `expectations.thresholds`.
+The gate owns only what dbt cannot see (docs/architecture.md): tonight's deliveries (the landing
+rows of the new files and their row counts in quality.deliveries, ingestion's tables in the DuckDB
+warehouse on every engine), the freshness of the check-ins, and cross-checks between dbt's own
+relations. Invariants of one mart (value ranges, keys, one retention row per started participant)
+are dbt tests, so they are not repeated here.
+
+Each suite validates one small pandas DataFrame that `expectations.frames` reads (same name); the
+expectations are built from this code at run time (`expectations.context`), never stored by hand.
+Great Expectations is imported inside `build_suites`: importing this module stays cheap.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
-from core.contract import APPOINTMENT_TYPES, APPOINTMENTS, CHECKINS, PARTICIPANTS, Entity
+from core.contract import APPOINTMENTS, CHECKINS, PARTICIPANTS, Entity
+from core.settings import Settings
+from expectations.thresholds import ROW_COUNT_COLLAPSE_RATIO, SKIPPED_DRINKS_MAX_SHARE
+
+if TYPE_CHECKING:
+    from great_expectations.expectations import Expectation
 
 Severity = Literal["critical", "warning"]
-MONTH_PATTERN = r"^\d{4}-\d{2}$"
-RETENTION_STATUSES = ("completed", "transferred", "dropped_out", "in_care")
-
-
-@dataclass(frozen=True)
-class Check:
-    expectation: str  # GX expectation class name, e.g. "ExpectColumnValuesToBeBetween"
-    kwargs: dict[str, Any]
-    severity: Severity
-    text: str  # what it means, shown in Data Docs and in the run's lists
-    # The data column a check on a summary frame is about (e.g. `craving_score` for the count of
-    # its out-of-range values): labels name it instead of the summary's column.
-    subject: str | None = None
-
-    @property
-    def column(self) -> str | None:
-        return self.subject or self.kwargs.get("column") or self.kwargs.get("column_A")
-
-    @property
-    def label(self) -> str:
-        return f"{self.text} ({self.column})" if self.column else self.text
+CRITICAL: Severity = "critical"
+WARNING: Severity = "warning"
 
 
 @dataclass(frozen=True)
 class Suite:
     name: str  # also the GX dataframe asset, validation definition and checkpoint name
-    checks: tuple[Check, ...] = field(default_factory=tuple)
+    reads: str  # the relations its frame is read from, as shown on the summary page
 
 
-def _param(name: str) -> dict[str, str]:
-    return {"$PARAMETER": name}
+SUITES: tuple[Suite, ...] = (
+    Suite("new_participants_delivery", "landing.participants: tonight's deliveries (DuckDB)"),
+    Suite("new_checkins_delivery", "landing.checkins: tonight's deliveries (DuckDB)"),
+    Suite("new_appointments_delivery", "landing.appointments: tonight's deliveries (DuckDB)"),
+    Suite("new_delivery_row_counts", "quality.deliveries: tonight's files vs recent ones (DuckDB)"),
+    Suite(
+        "marts_reconciliation",
+        "marts participants and appointment_attendance_monthly vs "
+        "intermediate.int_participants_enrolled and intermediate.int_appointments_as_of (engine)",
+    ),
+    Suite("checkin_freshness", "staging.stg_app__checkins (engine)"),
+)
+SUITE_NAMES: tuple[str, ...] = tuple(s.name for s in SUITES)
 
 
-def _not_null(column: str, text: str, severity: Severity = "critical") -> Check:
-    return Check("ExpectColumnValuesToNotBeNull", {"column": column}, severity, text)
-
-
-def _between(
-    column: str,
+def about(
     text: str,
-    min_value: Any = None,
-    max_value: Any = None,
-    severity: Severity = "critical",
-) -> Check:
-    kwargs: dict[str, Any] = {"column": column}
-    if min_value is not None:
-        kwargs["min_value"] = min_value
-    if max_value is not None:
-        kwargs["max_value"] = max_value
-    return Check("ExpectColumnValuesToBeBetween", kwargs, severity, text)
+    severity: Severity,
+    column: str | None = None,
+    counts_rows: bool = False,
+) -> dict[str, Any]:
+    """Severity, description and meta of an expectation.
 
-
-def _zero(column: str, text: str, severity: Severity = "critical") -> Check:
-    return _between(column, text, 0, 0, severity)
-
-
-def _no_rows(summary: str, subject: str, text: str, severity: Severity = "critical") -> Check:
-    """A row-level rule checked on a delivery summary: its count of offending rows must be 0."""
-    return Check(
-        "ExpectColumnMaxToBeBetween", {"column": summary, "max_value": 0}, severity, text, subject
-    )
-
-
-def _delivery_suite(entity: Entity, extra: tuple[Check, ...]) -> Suite:
-    """Contract rules for tonight's rows of one entity (the landing rows of the new deliveries).
-
-    They run on `frames.delivery_summary` (one row of counts of offending rows), not on the rows.
+    The label ("what it checks (column)") is what the run's lists, the history and the summary
+    page show; Data Docs show the description, led by the severity. `column` is the data column a
+    check is about (for summary frames, not the summary's own column); `counts_rows` marks a check
+    whose observed value is a count of offending rows (the gate reports "k of n rows unexpected").
     """
+    label = f"{text} ({column})" if column else text
+    meta: dict[str, Any] = {"severity": severity, "label": label}
+    if counts_rows:
+        meta["counts_rows"] = True
+    return {"severity": severity, "description": f"[{severity.upper()}] {label}", "meta": meta}
+
+
+def _delivery_suite(entity: Entity, gxe: Any) -> list[Expectation]:
+    """Contract rules for tonight's rows of one entity, on `frames.delivery_summary`: one row of
+    counts of offending rows, so a rule holds exactly when its count's maximum is 0."""
+
+    def no_rows(summary: str, subject: str, text: str) -> Expectation:
+        return gxe.ExpectColumnMaxToBeBetween(
+            column=summary, max_value=0, **about(text, CRITICAL, subject, counts_rows=True)
+        )
+
     checks = [
-        Check(
-            "ExpectTableColumnsToMatchSet",
-            {"column_set": list(entity.column_names), "exact_match": False},
-            "critical",
-            f"every contract column of {entity.name} is present",
+        gxe.ExpectTableColumnsToMatchSet(
+            column_set=list(entity.column_names),
+            exact_match=False,
+            **about(f"every contract column of {entity.name} is present", CRITICAL),
         )
     ]
     for col in entity.columns:
         if not col.nullable:
             text = "key is filled in" if col.name == entity.key else "required value is filled in"
-            checks.append(_no_rows(f"{col.name}_missing", col.name, text))
+            checks.append(no_rows(f"{col.name}_missing", col.name, text))
         if col.allowed:
             checks.append(
-                _no_rows(
-                    f"{col.name}_not_in_set", col.name, "value is one of the contract's values"
-                )
+                no_rows(f"{col.name}_not_in_set", col.name, "value is one of the contract's values")
             )
         if col.min_value is not None or col.max_value is not None:
             checks.append(
-                _no_rows(
+                no_rows(
                     f"{col.name}_out_of_range",
                     col.name,
                     f"value within the contract's range {col.min_value} to {col.max_value}",
@@ -111,211 +103,120 @@ def _delivery_suite(entity: Entity, extra: tuple[Check, ...]) -> Suite:
             )
         if col.pattern:
             checks.append(
-                _no_rows(
+                no_rows(
                     f"{col.name}_not_matching", col.name, "id has the contract's pseudonymous shape"
                 )
             )
-    return Suite(f"new_{entity.name}_delivery", (*checks, *extra))
+    if entity is PARTICIPANTS:
+        checks += [
+            no_rows(
+                "enrolled_days_after_export",
+                "enrolled_days_after_export",
+                "enrolment not dated after the export date",
+            ),
+            no_rows(
+                "discharge_days_after_enrolment",
+                "discharge_days_after_enrolment",
+                "discharge not dated before enrolment",
+            ),
+        ]
+    if entity is CHECKINS:
+        checks += [
+            no_rows(
+                "report_days_after_export",
+                "report_days_after_export",
+                "report date not after the export date",
+            ),
+            gxe.ExpectColumnMinToBeBetween(
+                column="standard_drinks_answered_share",
+                min_value=1.0 - SKIPPED_DRINKS_MAX_SHARE,
+                **about("share of skipped drinks answers within bound", WARNING, "standard_drinks"),
+            ),
+        ]
+    return checks
 
 
-NEW_PARTICIPANTS = _delivery_suite(
-    PARTICIPANTS,
-    (
-        _no_rows(
-            "enrolled_days_after_export",
-            "enrolled_days_after_export",
-            "enrolment not dated after the export date",
+def _row_counts(gxe: Any) -> list[Expectation]:
+    return [
+        gxe.ExpectColumnValuesToBeBetween(
+            column="ratio_to_recent_median",
+            min_value=ROW_COUNT_COLLAPSE_RATIO,
+            **about(
+                "rows loaded not collapsing against the median of recent deliveries",
+                WARNING,
+                "ratio_to_recent_median",
+            ),
+        )
+    ]
+
+
+def _reconciliation(gxe: Any) -> list[Expectation]:
+    """Cross-checks of the marts against dbt's intermediate relations (frames.reconciliation_sql):
+    int_appointments_as_of and int_participants_enrolled.
+
+    A difference must be 0 (its minimum and maximum, on the one row); a count of offending
+    participants must be 0. The observed value is the difference or count itself.
+    """
+
+    def zero(column: str, text: str) -> Expectation:
+        return gxe.ExpectColumnMaxToBeBetween(
+            column=column, min_value=0, max_value=0, **about(text, CRITICAL, column)
+        )
+
+    return [
+        zero(
+            "scheduled_total_difference",
+            "marts' scheduled appointments equal dbt's appointments up to the as-of date",
         ),
-        _no_rows(
-            "discharge_days_after_enrolment",
-            "discharge_days_after_enrolment",
-            "discharge not dated before enrolment",
+        zero(
+            "attended_total_difference",
+            "marts' attended appointments equal dbt's attended ones up to the as-of date",
         ),
-    ),
-)
-
-NEW_CHECKINS = _delivery_suite(
-    CHECKINS,
-    (
-        _no_rows(
-            "report_days_after_export",
-            "report_days_after_export",
-            "report date not after the export date",
+        zero(
+            "participants_missing_from_marts",
+            "every participant dbt enrolled up to the as-of date is in the marts",
         ),
-        Check(
-            "ExpectColumnMinToBeBetween",
-            {
-                "column": "standard_drinks_answered_share",
-                "min_value": _param("answered_drinks_min_share"),
-            },
-            "warning",
-            "share of skipped drinks answers within bound",
-            "standard_drinks",
+        zero(
+            "marts_participants_not_enrolled",
+            "every marts participant is one dbt enrolled up to the as-of date",
         ),
-    ),
-)
+    ]
 
-NEW_APPOINTMENTS = _delivery_suite(APPOINTMENTS, ())
 
-NEW_DELIVERY_ROW_COUNTS = Suite(
-    "new_delivery_row_counts",
-    (
-        _between(
-            "ratio_to_recent_median",
-            "rows loaded not collapsing against the median of recent deliveries",
-            _param("row_count_collapse_ratio"),
-            None,
-            "warning",
+def _freshness(settings: Settings, gxe: Any) -> list[Expectation]:
+    column = "days_since_newest_report"
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(
+            column=column,
+            **about("some check-in is reported up to the as-of date", CRITICAL, column),
         ),
-    ),
-)
-
-MARTS_RETENTION_CURVE = Suite(
-    "marts_retention_curve",
-    (
-        _not_null("retention", "retention estimate is filled in"),
-        _between("retention", "retention within 0..1", 0, 1),
-        _between(
-            "retention_increase",
-            "retention curve non-increasing within each cohort",
-            None,
-            _param("retention_tolerance"),
+        gxe.ExpectColumnMaxToBeBetween(
+            column=column,
+            min_value=0,
+            max_value=settings.freshness_days,
+            **about(
+                "newest check-in report date within freshness_days of the as-of date",
+                CRITICAL,
+                column,
+            ),
         ),
-        _between("day", "day not negative", 0, None),
-        _between("at_risk_shortfall", "dropouts + censored not above at_risk", None, 0),
-    ),
-)
+    ]
 
 
-def _min(column: str, text: str, value: Any, severity: Severity = "critical") -> Check:
-    return Check(
-        "ExpectColumnMinToBeBetween", {"column": column, "min_value": value}, severity, text
-    )
+def build_suites(settings: Settings) -> dict[str, list[Expectation]]:
+    """Every suite's expectations (fresh instances: GX binds each to one suite), in SUITES' order.
 
+    Thresholds are filled in here from `settings` and `expectations.thresholds`, so Data Docs show
+    the values that decided.
+    """
+    import great_expectations.expectations as gxe
 
-def _max(column: str, text: str, value: Any, severity: Severity = "critical") -> Check:
-    return Check(
-        "ExpectColumnMaxToBeBetween", {"column": column, "max_value": value}, severity, text
-    )
-
-
-def _range(name: str, text: str, low: Any, high: Any) -> tuple[Check, ...]:
-    """A row-level range on the per-month minimum and maximum columns (see frames.py)."""
-    checks = []
-    if low is not None:
-        checks.append(_min(f"{name}_min", f"{text}: no value below {_show(low)}", low))
-    if high is not None:
-        checks.append(_max(f"{name}_max", f"{text}: no value above {_show(high)}", high))
-    return tuple(checks)
-
-
-def _show(value: Any) -> str:
-    return value["$PARAMETER"] if isinstance(value, dict) else str(value)
-
-
-MARTS_PARTICIPANT_RETENTION = Suite(
-    "marts_participant_retention",
-    (
-        _not_null("status", "retention status is filled in"),
-        Check(
-            "ExpectColumnValuesToBeInSet",
-            {"column": "status", "value_set": list(RETENTION_STATUSES)},
-            "critical",
-            "retention status is a known status",
-        ),
-        _max("missing_participant_ids", "participant key is filled in", 0),
-        *_range("days_retained", "days retained", 0, None),
-        *_range("days_retained_mismatch", "days_retained - (last_engaged_on - care_start)", 0, 0),
-        *_range("dropped_out_mismatch", "dropped_out differs from status = dropped_out", None, 0),
-    ),
-)
-
-_FRACTIONS = (
-    "pct_drink_free_observed",
-    "pct_drink_free_conservative",
-    "pct_heavy_observed",
-    "report_coverage",
-)
-
-MARTS_DRINKING_MONTHLY = Suite(
-    "marts_participant_drinking_monthly",
-    (
-        *_range("treatment_month", "treatment month", 0, _param("outcome_months")),
-        *_range("window_days", "window days", 1, 30),
-        *(c for col in _FRACTIONS for c in _range(col, f"fraction {col}", 0, 1)),
-        *_range("reported_days_over_window", "reported days minus window days", None, 0),
-        *_range("unbalanced_reported_days", "reported - drink-free - drinking days", 0, 0),
-        *_range("heavy_days_over_drinking", "heavy drinking days minus drinking days", None, 0),
-        *_range("drinks_per_drinking_day", "drinks per drinking day", 1, None),
-    ),
-)
-
-MARTS_ATTENDANCE_MONTHLY = Suite(
-    "marts_appointment_attendance_monthly",
-    (
-        Check(
-            "ExpectColumnValuesToMatchRegex",
-            {"column": "month", "regex": MONTH_PATTERN},
-            "critical",
-            "month is YYYY-MM",
-        ),
-        Check(
-            "ExpectColumnValuesToBeInSet",
-            {"column": "appointment_type", "value_set": list(APPOINTMENT_TYPES)},
-            "critical",
-            "appointment type is a contract type",
-        ),
-        _between("attendance_rate", "attendance rate within 0..1", 0, 1),
-        _between(
-            "unaccounted", "attended + noshow + cancelled + unresolved within scheduled", 0, None
-        ),
-        _between(
-            "patient_cancellations_over_cancelled",
-            "cancellations by patient not above cancellations",
-            None,
-            0,
-        ),
-    ),
-)
-
-MARTS_RECONCILIATION = Suite(
-    "marts_reconciliation",
-    (
-        _zero("started_missing_from_retention", "every started participant has a retention row"),
-        _zero("retention_rows_not_started", "no retention row for a participant not started"),
-        _zero("duplicate_retention_rows", "each started participant present once"),
-        _zero("scheduled_total_difference", "scheduled total reconciles with appointments"),
-        _zero("attended_total_difference", "attended total reconciles with appointments"),
-    ),
-)
-
-CHECKIN_FRESHNESS = Suite(
-    "checkin_freshness",
-    (
-        _not_null("days_since_newest_report", "some check-in is reported up to the as-of date"),
-        Check(
-            "ExpectColumnMaxToBeBetween",
-            {
-                "column": "days_since_newest_report",
-                "min_value": 0,
-                "max_value": _param("freshness_days"),
-            },
-            "critical",
-            "newest check-in report date within freshness_days of the as-of date",
-        ),
-    ),
-)
-
-SUITES: tuple[Suite, ...] = (
-    NEW_PARTICIPANTS,
-    NEW_CHECKINS,
-    NEW_APPOINTMENTS,
-    NEW_DELIVERY_ROW_COUNTS,
-    MARTS_PARTICIPANT_RETENTION,
-    MARTS_RETENTION_CURVE,
-    MARTS_DRINKING_MONTHLY,
-    MARTS_ATTENDANCE_MONTHLY,
-    MARTS_RECONCILIATION,
-    CHECKIN_FRESHNESS,
-)
-SUITES_BY_NAME = {s.name: s for s in SUITES}
+    built = {
+        "new_participants_delivery": _delivery_suite(PARTICIPANTS, gxe),
+        "new_checkins_delivery": _delivery_suite(CHECKINS, gxe),
+        "new_appointments_delivery": _delivery_suite(APPOINTMENTS, gxe),
+        "new_delivery_row_counts": _row_counts(gxe),
+        "marts_reconciliation": _reconciliation(gxe),
+        "checkin_freshness": _freshness(settings, gxe),
+    }
+    return {name: built[name] for name in SUITE_NAMES}

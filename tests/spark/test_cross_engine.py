@@ -40,6 +40,20 @@ DASHBOARD_TABLES = [
     "enrolment_funnel",
     "checkin_coverage_monthly",
 ]
+# The marts that serve the site (dbt_project/models/marts/site/).
+SITE_TABLES = [
+    "site_appointments_monthly",
+    "site_checkin_coverage",
+    "site_drink_free_paired",
+    "site_drinking_monthly",
+    "site_enrolment_funnel",
+    "site_overview",
+    "site_responder_rates",
+    "site_retention_at_risk",
+    "site_retention_curves",
+    "site_retention_rates",
+    "site_risk_shift",
+]
 
 
 def _duck_rows(settings: Settings, sql: str) -> tuple[list[str], list[tuple]]:
@@ -49,7 +63,7 @@ def _duck_rows(settings: Settings, sql: str) -> tuple[list[str], list[tuple]]:
         return [d[0] for d in cursor.description], rows
 
 
-@pytest.mark.parametrize("table", CONTRACT_TABLES + DASHBOARD_TABLES)
+@pytest.mark.parametrize("table", CONTRACT_TABLES + DASHBOARD_TABLES + SITE_TABLES)
 def test_public_table_identical_on_both_engines(built: Built, table: str) -> None:
     columns, duck_rows = _duck_rows(built.duck, f"SELECT * FROM marts.{table}")
     frame = built.session.table(f"marts.{table}")
@@ -63,7 +77,7 @@ def test_every_mart_is_compared(built: Built) -> None:
     _, rows = _duck_rows(
         built.duck, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
     )
-    assert {r[0] for r in rows} == set(CONTRACT_TABLES + DASHBOARD_TABLES)
+    assert {r[0] for r in rows} == set(CONTRACT_TABLES + DASHBOARD_TABLES + SITE_TABLES)
 
 
 def test_consent_purge_holds_on_spark(built: Built) -> None:
@@ -78,7 +92,7 @@ def test_consent_purge_holds_on_spark(built: Built) -> None:
     relations = [
         f"parquet.`{landing / name}`" for name in ("participants", "checkins", "appointments")
     ]
-    relations += [f"marts.{t}" for t in CONTRACT_TABLES + DASHBOARD_TABLES]
+    relations += [f"marts.{t}" for t in CONTRACT_TABLES + DASHBOARD_TABLES + SITE_TABLES]
     for relation in relations:
         if "participant_id" not in session.table(relation).columns:
             continue
@@ -172,7 +186,7 @@ def test_promotion_copies_every_mart_on_spark(built: Built) -> None:
     # The module built straight into `marts`; promote that as the candidate into another schema.
     source = built.spark.model_copy(update={"candidate_schema": "marts"})
     tables = promote_marts_spark(source, public_schema="marts_promoted")
-    assert set(tables) == set(CONTRACT_TABLES + DASHBOARD_TABLES)
+    assert set(tables) == set(CONTRACT_TABLES + DASHBOARD_TABLES + SITE_TABLES)
     session = built.session
     for name in tables:
         left = session.table(f"marts.{name}")

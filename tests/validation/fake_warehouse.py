@@ -1,4 +1,5 @@
-"""A warehouse built in SQL with the documented landing, quality, staging and mart columns.
+"""A warehouse built in SQL with the documented landing, quality, staging, intermediate and mart
+columns.
 
 Consistent by construction (every gate rule holds), so tests can break one thing at a time, and
 fast enough to build at the benchmark's scale (100,000 participants, ~900,000 drinking-month rows)
@@ -67,11 +68,58 @@ select participant_id || '-a' || k, participant_id,
        3, 's/a.csv', $as_of::DATE - 1, i, now()
 from people, range(0, 4) r(k);
 
+-- dbt's staging and intermediate relations the gate reads, as plain views over landing (so a
+-- test that changes landing changes them, as a rebuild would): staging holds the latest version
+-- of each record (row_number in a subquery, as dbt's default latest pick), intermediate applies
+-- the as-of date, consent, entered-in-error and attended rules.
+create view staging.stg_app__participants as
+select participant_id, enrolled_on, sex_at_birth, age_band, state, care_track, baseline_audit_c,
+       discharged_on, discharge_reason, data_sharing_consent, updated_at,
+       _export_date as export_date
+from (
+    select *, row_number() over (
+        partition by participant_id
+        order by updated_at desc, _export_date desc, _delivery_id desc, _row_number desc
+    ) as version_rank
+    from landing.participants
+) where version_rank = 1;
+
+create view staging.stg_app__checkins as
+select checkin_id, participant_id, report_date, submitted_at, standard_drinks, craving_score,
+       took_medication, _export_date as export_date, _delivery_id as delivery_id
+from (
+    select *, row_number() over (
+        partition by checkin_id order by _export_date desc, _delivery_id desc, _row_number desc
+    ) as version_rank
+    from landing.checkins
+) where version_rank = 1;
+
 create view staging.stg_scheduling__appointments as
 select appointment_id, participant_id, appointment_type, scheduled_start,
        cast(timezone('America/New_York', scheduled_start) as date) as scheduled_date,
-       status, status in ('fulfilled', 'arrived', 'checked-in') as is_attended, cancelled_by
-from landing.appointments where status != 'entered-in-error';
+       status, cancelled_by
+from (
+    select *, row_number() over (
+        partition by appointment_id
+        order by updated_at desc, _export_date desc, _delivery_id desc, _row_number desc
+    ) as version_rank
+    from landing.appointments
+) where version_rank = 1;
+
+create schema if not exists intermediate;
+
+create view intermediate.int_participants_enrolled as
+select participant_id, enrolled_on, sex_at_birth, age_band, state, care_track, baseline_audit_c,
+       discharged_on, discharge_reason
+from staging.stg_app__participants
+where data_sharing_consent and enrolled_on <= @as_of_date;
+
+create view intermediate.int_appointments_as_of as
+select a.appointment_id, a.participant_id, a.appointment_type, a.scheduled_date, a.status,
+       a.status in ('fulfilled', 'arrived', 'checked-in') as is_attended, a.cancelled_by
+from staging.stg_scheduling__appointments a
+join intermediate.int_participants_enrolled p using (participant_id)
+where a.status != 'entered-in-error' and a.scheduled_date <= @as_of_date;
 
 create table marts.participants as
 select participant_id, enrolled_on, strftime(enrolled_on, '%Y-%m') as enrolment_month,
@@ -115,7 +163,7 @@ select strftime(scheduled_date, '%Y-%m') as month, appointment_type, count(*) as
        count(*) filter (where is_attended)
            / nullif(count(*) filter (where is_attended or status = 'noshow'), 0)
            as attendance_rate
-from staging.stg_scheduling__appointments where scheduled_date <= $as_of
+from intermediate.int_appointments_as_of
 group by all;
 
 insert into quality.quarantine values
@@ -128,7 +176,9 @@ insert into quality.quarantine values
 def build_fake_warehouse(path: Path, participants: int, as_of: dt.date) -> Path:
     with connect(path) as con:
         ensure_schema(con)
-        for statement in _SQL.split(";\n"):
+        # Views take no parameters: the as-of date goes into them as a literal.
+        script = _SQL.replace("@as_of_date", f"date '{as_of.isoformat()}'")
+        for statement in script.split(";\n"):
             if statement.strip():
                 params = {
                     k: v

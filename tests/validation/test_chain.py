@@ -11,7 +11,9 @@ import pytest
 from core.settings import Settings
 from core.warehouse import connect
 from engines.dbt_runner import run_dbt
+from engines.duckdb_engine import DuckDBEngine
 from expectations.gate import validate
+from expectations.suites import SUITE_NAMES
 from flows.generate import generate_exports
 from flows.ingest import ingest_exports
 from tests.validation.conftest import AS_OF
@@ -35,7 +37,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[int]
 def test_clean_chain_passes(built):
     settings, ids = built
 
-    result = validate(settings, ids, "chain-clean")
+    result = validate(settings, DuckDBEngine(settings), ids, "chain-clean")
 
     assert result.success, result.critical_failures
     assert result.critical_failures == []
@@ -47,14 +49,14 @@ def test_clean_chain_passes(built):
             "select count(*), count(distinct suite) from quality.validation_runs "
             "where run_id = 'chain-clean'"
         ).fetchone()
-    assert rows == (result.evaluated, 10)
+    assert rows == (result.evaluated, len(SUITE_NAMES))
 
 
 def test_stale_chain_fails_freshness(built, tmp_path: Path):
     settings, ids = built
     stale = settings.model_copy(update={"as_of": AS_OF + dt.timedelta(days=40)})
 
-    result = validate(stale, ids, "chain-stale")
+    result = validate(stale, DuckDBEngine(stale), ids, "chain-stale")
 
     assert not result.success
     assert any(f.startswith("checkin_freshness: newest check-in") for f in result.critical_failures)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engines.duckdb_engine import DuckDBEngine
 from expectations.gate import validate
 from tests.validation.conftest import AS_OF, settings_for
 from tests.validation.fake_warehouse import TONIGHT, build_fake_warehouse
@@ -33,7 +34,7 @@ def test_validation_of_benchmark_scale_stays_under_budget(big_warehouse, case, i
     # Run alone, the time includes importing GX (3-5 s); after other tests it is already loaded.
     imported = "great_expectations" in sys.modules
     started = time.perf_counter()
-    result = validate(settings, ids, f"bench-{case}")
+    result = validate(settings, DuckDBEngine(settings), ids, f"bench-{case}")
     seconds = time.perf_counter() - started
 
     gx = "already imported" if imported else "import included"

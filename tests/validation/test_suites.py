@@ -1,77 +1,92 @@
-"""Fast checks of the suite definitions, the versioned GX context and the report helpers."""
+"""Fast checks of the suite definitions, the GX context built from them and the report helpers."""
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 from html.parser import HTMLParser
 
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from core.settings import Settings
+from expectations.context import build_context
+from expectations.frames import checkin_freshness_sql, reconciliation_sql
 from expectations.gate import exception_message, observed, offending_rows
-from expectations.project import GX_DIR, expectation_type, expected_config
-from expectations.reports import quarantine_page
-from expectations.suites import SUITES
-from expectations.thresholds import suite_parameters
+from expectations.history import Outcome
+from expectations.reports import SuiteRun, quarantine_page, summary_page
+from expectations.suites import SUITE_NAMES, SUITES, build_suites
 
 
-def _parameters(value):
-    if isinstance(value, dict):
-        if "$PARAMETER" in value:
-            yield value["$PARAMETER"]
-        for v in value.values():
-            yield from _parameters(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _parameters(v)
+@pytest.fixture(scope="module")
+def built():
+    return build_suites(Settings())
 
 
-def test_versioned_context_matches_the_suites():
-    """expectations/gx/ is what runs: it must hold exactly the suites of suites.py."""
-    stored = {p.stem: json.loads(p.read_text()) for p in (GX_DIR / "expectations").glob("*.json")}
-    assert set(stored) == {s.name for s in SUITES}, "run `python -m expectations.project`"
-    for suite in SUITES:
-        got = [
-            {k: e.get(k) for k in ("type", "kwargs", "severity", "description", "meta")}
-            for e in stored[suite.name]["expectations"]
-        ]
-        want = [expected_config(c) for c in suite.checks]
-        key = lambda e: (e["type"], json.dumps(e["kwargs"], sort_keys=True))  # noqa: E731
-        assert sorted(got, key=key) == sorted(json.loads(json.dumps(want)), key=key), (
-            f"{suite.name} differs: run `python -m expectations.project`"
-        )
-    for suite in SUITES:
-        assert (GX_DIR / "checkpoints" / f"{suite.name}.json").is_file()
-        assert (GX_DIR / "validation_definitions" / f"{suite.name}.json").is_file()
+def test_generated_context_holds_every_suite(tmp_path):
+    """The gate builds its GX context from the code each run: every suite, with its validation
+    definition and checkpoint, and nothing left of an earlier run."""
+    (tmp_path / "ctx" / "gx" / "expectations").mkdir(parents=True)
+    (tmp_path / "ctx" / "gx" / "expectations" / "removed_suite.json").write_text("{}")
+    suites = build_suites(Settings())
+    counts = {name: len(expectations) for name, expectations in suites.items()}
+
+    context = build_context(tmp_path / "ctx", suites)
+
+    assert sorted(s.name for s in context.suites.all()) == sorted(SUITE_NAMES)
+    assert sorted(c.name for c in context.checkpoints.all()) == sorted(SUITE_NAMES)
+    assert sorted(v.name for v in context.validation_definitions.all()) == sorted(SUITE_NAMES)
+    for name in SUITE_NAMES:
+        assert len(context.suites.get(name).expectations) == counts[name] > 0
+    assert not (tmp_path / "ctx" / "gx" / "expectations" / "removed_suite.json").exists()
 
 
-def test_every_check_has_a_severity_and_every_parameter_a_value():
-    params = suite_parameters(Settings())
-    for suite in SUITES:
-        for check in suite.checks:
-            assert check.severity in ("critical", "warning")
-            for name in _parameters(check.kwargs):
-                assert name in params, f"{suite.name}: no value for ${name}"
-        labels = [c.label for c in suite.checks]
-        assert len(labels) == len(set(labels)), f"{suite.name}: two checks read the same"
+def test_every_expectation_has_a_severity_and_a_label(built):
+    assert list(built) == list(SUITE_NAMES)
+    for name, expectations in built.items():
+        labels = []
+        for e in expectations:
+            severity = getattr(e.severity, "value", e.severity)
+            assert severity in ("critical", "warning")
+            assert e.meta["severity"] == severity
+            assert e.description == f"[{severity.upper()}] {e.meta['label']}"
+            labels.append(e.meta["label"])
+        assert len(labels) == len(set(labels)), f"{name}: two checks read the same"
 
 
-def test_warnings_are_the_soft_checks():
-    warnings = {(s.name, c.text) for s in SUITES for c in s.checks if c.severity == "warning"}
+def test_warnings_are_the_soft_checks(built):
+    warnings = {
+        (name, e.meta["label"])
+        for name, expectations in built.items()
+        for e in expectations
+        if getattr(e.severity, "value", e.severity) == "warning"
+    }
     assert warnings == {
-        ("new_checkins_delivery", "share of skipped drinks answers within bound"),
+        ("new_checkins_delivery", "share of skipped drinks answers within bound (standard_drinks)"),
         (
             "new_delivery_row_counts",
-            "rows loaded not collapsing against the median of recent deliveries",
+            "rows loaded not collapsing against the median of recent deliveries "
+            "(ratio_to_recent_median)",
         ),
     }
 
 
-def test_expectation_type_names():
-    assert expectation_type("ExpectColumnValuesToBeBetween") == "expect_column_values_to_be_between"
-    assert expectation_type("ExpectColumnMaxToBeBetween") == "expect_column_max_to_be_between"
+def test_freshness_limit_comes_from_the_settings():
+    (_, within) = build_suites(Settings(freshness_days=5))["checkin_freshness"]
+    assert (within.min_value, within.max_value) == (0, 5)
+
+
+def test_cross_checks_read_dbt_relations_not_landing():
+    """The gate never re-derives from landing what dbt derives (latest versions, local dates)."""
+    day = dt.date(2026, 11, 20)
+    for sql in (reconciliation_sql("marts_candidate", day), checkin_freshness_sql(day)):
+        assert "landing." not in sql
+    assert "staging.stg_app__checkins" in checkin_freshness_sql(day)
+    assert "intermediate.int_appointments_as_of" in reconciliation_sql("marts_candidate", day)
+    assert "marts_candidate.appointment_attendance_monthly" in reconciliation_sql(
+        "marts_candidate", day
+    )
 
 
 def test_observed_value_texts():
@@ -132,6 +147,29 @@ def test_quarantine_page_shows_file_and_reason_as_text(source_file, reason):
     parser.feed(quarantine_page("r", frame, frame.iloc[0:0]))
     assert parser.cells[0] == source_file
     assert parser.cells[2] == reason
+
+
+def test_summary_page_links_every_suite_and_escapes_labels():
+    outcome = Outcome("s1", "<b>odd</b> label (x)", "critical", False, "1.0")
+    runs = [
+        SuiteRun(name=name, rows=1, reads=s.reads, page=f"validations/{name}/r.html")
+        for name, s in zip(SUITE_NAMES, SUITES, strict=True)
+    ]
+    runs[0].outcomes.append(outcome)
+    page = summary_page(
+        "r-1",
+        dt.date(2026, 11, 20),
+        dt.datetime(2026, 11, 21, 3, tzinfo=dt.UTC),
+        "marts",
+        "duckdb",
+        runs,
+        1.5,
+    )
+    assert "Validation FAILED" in page and "&lt;b&gt;odd&lt;/b&gt;" in page and "<b>odd" not in page
+    for name in SUITE_NAMES:
+        assert f'<a href="validations/{name}/r.html">{name}</a>' in page
+    assert '<a href="quarantine.html">' in page and '<a href="data_docs_index.html">' in page
+    assert "<code>marts</code>" in page and "in 1.5 s" in page
 
 
 def test_importing_the_gate_does_not_import_great_expectations():
