@@ -19,7 +19,6 @@ from core.warehouse import DEFAULT_MEMORY_LIMIT
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 
 class Settings(BaseSettings):

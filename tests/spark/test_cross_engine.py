@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
-from flows.spark_validation import SPARK_SUITES, spark_frames, validate_spark_frames
 
 from core.settings import Settings
 from engines.spark_engine import spark_paths
@@ -108,44 +107,6 @@ def test_landing_parquet_matches_duckdb_landing(built: Built) -> None:
         _, ((count,),) = _duck_rows(built.spark, f"SELECT count(*) FROM landing.{name}")
         assert built.session.read.parquet(str(landing / name)).count() == count, name
         assert not list(Path(landing).glob(f".{name}.*")), "a staging folder was left behind"
-
-
-def _duck_frames(settings: Settings) -> dict[str, object]:
-    """The pandas frames DuckDB runs validate (expectations/frames.py), for the same suites."""
-    from expectations import frames
-
-    as_of = settings.resolved_as_of()
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        return {
-            "marts_participant_retention": frames.participant_retention(con, "marts"),
-            "marts_retention_curve": frames.retention_curve(con, "marts"),
-            "marts_participant_drinking_monthly": frames.drinking_monthly(con, "marts"),
-            "marts_appointment_attendance_monthly": frames.attendance_monthly(con, "marts"),
-            "marts_reconciliation": frames.reconciliation(con, "marts", as_of, settings.timezone),
-            "checkin_freshness": frames.checkin_freshness(con, as_of),
-        }
-
-
-def test_spark_run_passes_the_same_validation_suites(built: Built) -> None:
-    spark_outcomes = validate_spark_frames(spark_frames(built.session, built.spark), built.spark)
-    duck_outcomes = validate_spark_frames(_duck_frames(built.duck), built.duck, kind="pandas")
-    assert {o.suite for o in spark_outcomes} == set(SPARK_SUITES)
-    failed = [o.label for o in spark_outcomes if not o.success]
-    assert failed == []
-    # Same expectations, same verdicts and the same observed values as on DuckDB.
-    assert [(o.suite, o.expectation, o.success, o.observed_value) for o in spark_outcomes] == [
-        (o.suite, o.expectation, o.success, o.observed_value) for o in duck_outcomes
-    ]
-
-
-def test_spark_validation_catches_a_broken_mart(built: Built) -> None:
-    broken = built.session.sql(
-        "select 'all' as cohort, cast(0 as double) as day, cast(1.5 as double) as retention, "
-        "cast(null as double) as retention_increase, cast(0 as double) as at_risk_shortfall"
-    )
-    outcomes = validate_spark_frames({"marts_retention_curve": broken}, built.spark)
-    failed = [o.expectation for o in outcomes if not o.success]
-    assert failed == ["retention within 0..1 (retention)"]
 
 
 def _plain_rows(frame) -> list[tuple]:

@@ -96,6 +96,7 @@ def test_quality_tables_stay_queryable_in_duckdb(built: Built) -> None:
 def test_spark_run_passed_every_validation_suite_like_duckdb(built: Built) -> None:
     """The Spark run's validation history equals a DuckDB gate run over the reference: the same
     suites and expectations, all passed, with the same observed values."""
+    from engines.duckdb_engine import DuckDBEngine
     from expectations.gate import validate
 
     columns = "suite, expectation, severity, success, observed_value"
@@ -103,7 +104,7 @@ def test_spark_run_passed_every_validation_suite_like_duckdb(built: Built) -> No
     assert {row[0] for row in spark} == {s.name for s in SUITES}
     assert all(row[3] for row in spark), [row[:2] for row in spark if not row[3]]
     ids = [i for (i,) in _duck(built.duck, "select delivery_id from quality.deliveries")]
-    result = validate(built.duck, ids, "duckdb-reference")
+    result = validate(built.duck, DuckDBEngine(built.duck), ids, "duckdb-reference")
     assert result.success
     duck = sorted(_duck(built.duck, f"select {columns} from quality.validation_runs"))
     assert spark == duck
