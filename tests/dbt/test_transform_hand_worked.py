@@ -301,9 +301,20 @@ def test_participants_enrolled_as_of_and_consent(warehouse):
         assert P[10] not in ids and P[9] not in ids
 
 
-def test_consent_excluded_in_staging(warehouse):
-    ids = query(warehouse, "select participant_id from staging.stg_app__participants")
-    assert P[10] not in set(ids["participant_id"])
+def test_consent_excluded_from_every_model_after_staging(warehouse):
+    # staging only types the latest version (consent false here); int_participants_enrolled
+    # leaves the participant out, and every later model builds on it
+    staged = query(warehouse, "select * from staging.stg_app__participants")
+    assert not rows_by(staged, "participant_id")[P[10]]["data_sharing_consent"]
+    relations = query(
+        warehouse,
+        "select table_schema, table_name from information_schema.columns"
+        " where column_name = 'participant_id' and table_schema in ('intermediate', 'marts')",
+    )
+    assert len(relations) >= 10
+    for schema, table in relations.itertuples(index=False):
+        ids = query(warehouse, f"select distinct participant_id from {schema}.{table}")
+        assert P[10] not in set(ids["participant_id"]), f"{schema}.{table}"
 
 
 EXPECTED_RETENTION = {
@@ -456,6 +467,9 @@ def test_participant_outcomes(warehouse):
     levels = ("baseline_risk_level", "last_elapsed_month", "last_elapsed_risk_level")
     assert [p13[c] for c in levels] == [2, 5, 0]
     assert (p13["risk_reduction_1_level"], p13["risk_reduction_2_level"]) == (True, True)
+    # discharged 03-20, 03-15 and 04-09: month 1 (ending 03-02, 03-02, 03-30) is the last whole
+    # month of treatment, though months 2 to 5 have elapsed by the as-of date
+    assert [by_id[P[n]]["last_elapsed_month"] for n in (4, 5, 6)] == [1, 1, 1]
     p14 = by_id[P[14]]
     assert p14["no_heavy_drinking_months_2_3"] is False  # nothing reported in months 2-3
     assert _none(p14["risk_reduction_1_level"]) is None  # no baseline level

@@ -12,8 +12,8 @@
 -- depends_on: {{ source('landing', 'participants') }}
 -- depends_on: {{ source('landing', 'appointments') }}
 
--- The day's answer: of a participant's check-ins for one report_date, the latest submitted_at;
--- on a tie the later export file, then the greater checkin_id. Days after the as-of date are ignored.
+-- The day's answer (macros/latest_version.sql: the latest submitted_at, then the later export
+-- file, then the greater checkin_id). Days after the as-of date are ignored.
 with
 {% if is_incremental() %}
     changed_days as (
@@ -34,33 +34,15 @@ with
 
     -- every copy of every check-in with a copy on a changed day, so the latest copy is known
     copies as (
-        select
-            copies.checkin_id,
-            copies.participant_id,
-            copies.report_date,
-            copies.submitted_at,
-            copies.standard_drinks,
-            copies.craving_score,
-            copies.took_medication,
-            copies._export_date,
-            copies._delivery_id,
-            copies._row_number
+        select copies.*
         from {{ source('landing', 'checkins') }} as copies
         inner join touched_checkins
             on copies.checkin_id = touched_checkins.checkin_id
     ),
 
-    -- as stg_app__checkins: the copy of the latest delivery
+    -- the rows stg_app__checkins holds for these check-ins
     latest_copies as (
-        {{ latest_rows(
-            [
-                'checkin_id', 'participant_id', 'report_date', 'submitted_at', 'standard_drinks',
-                'craving_score', 'took_medication', '_export_date', '_delivery_id', '_row_number'
-            ],
-            'copies',
-            ['checkin_id'],
-            ['_export_date', '_delivery_id', '_row_number']
-        ) }}
+        {{ latest_version('checkins', 'copies') }}
     ),
 
     checkins as (
@@ -94,15 +76,7 @@ with
 {% endif %}
 
 answers as (
-    {{ latest_rows(
-        [
-            'participant_id', 'report_date', 'checkin_id', 'submitted_at', 'standard_drinks',
-            'craving_score', 'took_medication'
-        ],
-        'checkins',
-        ['participant_id', 'report_date'],
-        ['submitted_at', 'export_date', 'delivery_id', 'checkin_id']
-    ) }}
+    {{ latest_version('checkin_answers', 'checkins') }}
 )
 
 select

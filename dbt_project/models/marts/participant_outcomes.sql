@@ -7,7 +7,11 @@ with participants as (
         care_start_date,
         -- month m has elapsed when its last day (day index 30m - 1) is on or before the as-of date
         cast(floor(({{ days_between('care_start_date', as_of_date()) }} + 1) / 30.0) as bigint)
-            as months_elapsed
+            as months_elapsed,
+        -- ... and is a whole month of treatment when that day is also on or before discharged_on
+        cast(floor((
+            {{ days_between('care_start_date', least_date(as_of_date(), 'discharged_on')) }} + 1
+        ) / 30.0) as bigint) as months_treated
     from {{ ref('int_participants_care_start') }}
     where started
 ),
@@ -30,8 +34,8 @@ per_participant as (
         participants.sex_at_birth,
         participants.months_elapsed >= 3 as month3_elapsed,
         case
-            when participants.months_elapsed >= {{ outcome_months() }} then {{ outcome_months() }}
-            when participants.months_elapsed >= 1 then participants.months_elapsed
+            when participants.months_treated >= {{ outcome_months() }} then {{ outcome_months() }}
+            when participants.months_treated >= 1 then participants.months_treated
         end as last_elapsed_month,
         coalesce(sum(case when monthly.treatment_month in (2, 3) then monthly.reported_days end), 0)
             as reported_days_2_3,
@@ -46,7 +50,8 @@ per_participant as (
         participants.cohort_month,
         participants.care_track,
         participants.sex_at_birth,
-        participants.months_elapsed
+        participants.months_elapsed,
+        participants.months_treated
 ),
 
 with_last as (

@@ -1,15 +1,8 @@
 -- One row per check-in id: deliveries overlap, and a check-in is never changed once sent, so
--- any copy would do; the latest delivery is kept so the "later export file" tie-break is stable.
+-- any copy would do; the latest delivery is kept so the "later export file" tie-break of the
+-- day's answer is stable (macros/latest_version.sql).
 with latest as (
-    {{ latest_rows(
-        [
-            'checkin_id', 'participant_id', 'report_date', 'submitted_at', 'standard_drinks',
-            'craving_score', 'took_medication', '_export_date', '_delivery_id', '_row_number'
-        ],
-        source('landing', 'checkins'),
-        ['checkin_id'],
-        ['_export_date', '_delivery_id', '_row_number']
-    ) }}
+    {{ latest_version('checkins', source('landing', 'checkins')) }}
 )
 
 select

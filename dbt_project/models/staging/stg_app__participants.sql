@@ -1,16 +1,7 @@
--- Latest delivered version of each participant; withdrawn consent is excluded here as well as
--- by ingestion's purge, so no figure can include such a participant.
+-- The latest delivered version of each participant (macros/latest_version.sql), typed. Consent
+-- is a column here; int_participants_enrolled leaves withdrawn participants out of every figure.
 with latest as (
-    {{ latest_rows(
-        [
-            'participant_id', 'enrolled_on', 'sex_at_birth', 'age_band', 'state', 'care_track',
-            'baseline_audit_c', 'discharged_on', 'discharge_reason', 'data_sharing_consent', 'updated_at',
-            '_export_date', '_delivery_id', '_row_number'
-        ],
-        source('landing', 'participants'),
-        ['participant_id'],
-        ['updated_at', '_export_date', '_delivery_id', '_row_number']
-    ) }}
+    {{ latest_version('participants', source('landing', 'participants')) }}
 )
 
 select
@@ -23,7 +14,7 @@ select
     cast(baseline_audit_c as integer) as baseline_audit_c,
     cast(discharged_on as date) as discharged_on,
     cast(discharge_reason as string) as discharge_reason,
+    cast(data_sharing_consent as boolean) as data_sharing_consent,
     updated_at,
     _export_date as export_date
 from latest
-where data_sharing_consent

@@ -1,19 +1,11 @@
--- Latest version of each appointment; an appointment whose latest status is entered-in-error
--- is dropped from every figure (EXPORTS.md). A table, not a view: its three tests and
+-- The latest version of each appointment (macros/latest_version.sql), typed, with its scheduled
+-- date in the program time zone. Every status is kept: int_appointments_as_of drops
+-- entered-in-error and decides what counts as attended. A table, not a view: its tests and
 -- int_appointments_as_of each read it, and a view would pick among two million versions for each.
 {{ config(materialized='table') }}
 
 with latest as (
-    {{ latest_rows(
-        [
-            'appointment_id', 'participant_id', 'appointment_type', 'scheduled_start',
-            'duration_minutes', 'status', 'cancelled_by', 'modality', 'updated_at',
-            '_export_date', '_delivery_id', '_row_number'
-        ],
-        source('landing', 'appointments'),
-        ['appointment_id'],
-        ['updated_at', '_export_date', '_delivery_id', '_row_number']
-    ) }}
+    {{ latest_version('appointments', source('landing', 'appointments')) }}
 )
 
 select
@@ -24,9 +16,7 @@ select
     {{ local_date('scheduled_start') }} as scheduled_date,
     cast(duration_minutes as integer) as duration_minutes,
     cast(status as string) as status,
-    status in ('fulfilled', 'arrived', 'checked-in') as is_attended,
     cast(cancelled_by as string) as cancelled_by,
     cast(modality as string) as modality,
     updated_at
 from latest
-where status != 'entered-in-error'
