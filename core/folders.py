@@ -35,6 +35,23 @@ def replace_folder(staged: Path, final: Path) -> Path:
     return final
 
 
+def write_atomically(path: Path, text: str) -> Path:
+    """Write a text file whole or not at all: a temporary sibling, fsynced, renamed over it.
+
+    A full disk or a kill mid-write leaves the previous file as it was, never a truncated one.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
 def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", text)[:80] or "run"
 

@@ -20,6 +20,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from core.engine import Engine
+from core.folders import write_atomically
 from core.run_summary import IngestReport, RunSummary, ValidationResult
 from core.settings import Settings
 from core.warehouse import run_lock
@@ -197,11 +198,12 @@ def _record(settings: Settings, summary: RunSummary) -> None:
     markdown = summary_markdown(summary, settings.engine)
     path = last_run_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(markdown)
-    last_run_path(settings, ".json").write_text(
+    write_atomically(path, markdown)
+    write_atomically(
+        last_run_path(settings, ".json"),
         json.dumps(
             {**dataclasses.asdict(summary), "engine": settings.engine}, default=str, indent=2
-        )
+        ),
     )
     create_markdown_artifact(
         markdown=markdown,

@@ -46,3 +46,14 @@ def test_a_missing_template_value_fails(tmp_path: Path) -> None:
     (tmp_path / "page.html.j2").write_text("{{ absent }}")
     with pytest.raises(jinja2.UndefinedError):
         render("page.html.j2", tmp_path)
+
+
+def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:
+    from core.folders import write_atomically
+
+    path = tmp_path / "warehouse.duckdb.last-run.json"
+    write_atomically(path, '{"run": 1}')
+    with pytest.raises(TypeError):
+        write_atomically(path, None)  # type: ignore[arg-type]  # fails mid-write
+    assert path.read_text() == '{"run": 1}'
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary left behind
