@@ -396,7 +396,7 @@ def compare_public_tables(warehouse: Path, floor_db: Path, details: Path) -> Com
 
 
 def fmt_steps(m: Measure) -> str:
-    order = ("ingest", "dbt", "validation", "promote", "dbt_docs", "dashboards")
+    order = ("ingest", "dbt", "validation", "dashboards", "promote", "dbt_docs", "swap")
     return ", ".join(f"{k} {m.steps[k]:.1f}" for k in order if k in m.steps)
 
 

@@ -42,6 +42,7 @@ class RunSummary:
     validation: ValidationResult | None = None
     error: str | None = None  # the failing step's message, when the run failed
     site_dir: Path | None = None
+    site_error: str | None = None  # set when not even the failure banner could be written
     # dbt docs (index.html, manifest.json, catalog.json) to publish under <site>/dbt-docs/
     dbt_docs_dir: Path | None = None
     step_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import plotly.offline
 
-from core.engine import Engine
+from core.engine import PUBLIC_SCHEMA, Engine
 from core.folders import fresh_build_dir, releases_dir, remove, swap_release
 from core.privacy import scrub
 from core.run_summary import RunSummary
@@ -66,21 +66,46 @@ TEXT_SUFFIXES = {".html", ".htm", ".json", ".js", ".css", ".txt", ".csv", ".md",
 # ---------------------------------------------------------------- public entry points
 
 
-def publish_site(settings: Settings, run: RunSummary, engine: Engine) -> Path:
-    """Rebuild every page from the marts into a new folder and swap it in; returns the site path."""
+def build_site(
+    settings: Settings, run: RunSummary, engine: Engine, schema: str = PUBLIC_SCHEMA
+) -> Path:
+    """Every page from the marts in `schema` into a new folder beside the site, not yet swapped
+    in (the run builds from the validated candidate before it promotes anything); the folder."""
     site = site_path(settings)
+    if (site.exists() or site.is_symlink()) and not (site.is_symlink() or site.is_dir()):
+        raise FileExistsError(f"{site} exists and is not a folder; not replacing it")
     build = fresh_build_dir(site, run.run_id)
     try:
-        render_site(settings, run, build, engine)
-        _carry_dbt_docs(settings, run, site, build)
+        render_site(settings, run, build, engine, schema)
         if run.validation is not None and run.validation.docs_dir:
             copy_scrubbed(run.validation.docs_dir, build / "validation")
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    return build
+
+
+def swap_site(settings: Settings, run: RunSummary, build: Path) -> Path:
+    """Add this run's dbt docs to a built site and swap it in atomically; the site path."""
+    site = site_path(settings)
+    try:
+        _carry_dbt_docs(settings, run, site, build)
         swap_release(site, build, run.run_id)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
     log.info("published the site for run %s to %s", run.run_id, site)
     return site
+
+
+def discard_site(build: Path) -> None:
+    """A built site that will not be published (a later step failed)."""
+    shutil.rmtree(build, ignore_errors=True)
+
+
+def publish_site(settings: Settings, run: RunSummary, engine: Engine) -> Path:
+    """Rebuild every page from the public marts and swap it in; returns the site path."""
+    return swap_site(settings, run, build_site(settings, run, engine))
 
 
 def publish_failure(settings: Settings, run: RunSummary) -> Path:
@@ -130,10 +155,12 @@ def publish_failure(settings: Settings, run: RunSummary) -> Path:
 # ---------------------------------------------------------------- rendering
 
 
-def render_site(settings: Settings, run: RunSummary, out: Path, engine: Engine) -> None:
+def render_site(
+    settings: Settings, run: RunSummary, out: Path, engine: Engine, schema: str = PUBLIC_SCHEMA
+) -> None:
     """Every page, its CSVs and the shared assets into `out` (which must exist and be empty)."""
     definitions = load_definitions(settings)  # first: a missing definition fails before any work
-    data = load_site_data(settings, engine, run.as_of)
+    data = load_site_data(settings, engine, run.as_of, schema)
     ctx = Context(settings, run, data, definitions)
     _write_assets(out, plotly_js=True)
     (out / "data").mkdir(exist_ok=True)
@@ -290,4 +317,12 @@ def site_path(settings: Settings) -> Path:
     return settings.site_dir
 
 
-__all__ = ["publish_failure", "publish_site", "releases_dir", "render_site"]
+__all__ = [
+    "build_site",
+    "discard_site",
+    "publish_failure",
+    "publish_site",
+    "releases_dir",
+    "render_site",
+    "swap_site",
+]

@@ -51,10 +51,13 @@ class Select:
     def tables(self) -> tuple[str, ...]:
         return (self.relation,)
 
-    def sql(self, as_of: dt.date | None = None) -> str:
+    def sql(self, as_of: dt.date | None = None, schema: str = PUBLIC_SCHEMA) -> str:
+        """The query, reading the marts from `schema` (the validated candidate before it is
+        published, `marts` otherwise)."""
         where = f" where {self.where}" if self.where else ""
         order = f" order by {', '.join(self.order_by)}" if self.order_by else ""
-        return f"select {', '.join(self.columns)} from {self.relation}{where}{order}"
+        relation = in_schema(self.relation, schema)
+        return f"select {', '.join(self.columns)} from {relation}{where}{order}"
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,12 @@ class RecordSummary:
 
     def sql(self, as_of: dt.date | None = None) -> str:
         return self.template.format(relation=self.relation, as_of=as_of)
+
+
+def in_schema(relation: str, schema: str) -> str:
+    """`marts.<model>` read from another schema (the candidate); other relations unchanged."""
+    prefix = f"{PUBLIC_SCHEMA}."
+    return schema + "." + relation[len(prefix) :] if relation.startswith(prefix) else relation
 
 
 def _marts(model: str) -> str:
@@ -265,12 +274,17 @@ class SiteData:
         return self.frames.get(name, pd.DataFrame())
 
 
-def load_site_data(settings: Settings, engine: Engine, as_of: dt.date | None = None) -> SiteData:
-    """Every query: the marts through the engine, quality.* from the DuckDB warehouse (where
-    ingestion and validation keep them on every engine)."""
+def load_site_data(
+    settings: Settings,
+    engine: Engine,
+    as_of: dt.date | None = None,
+    schema: str = PUBLIC_SCHEMA,
+) -> SiteData:
+    """Every query: the marts (from `schema`) through the engine, quality.* from the DuckDB
+    warehouse (where ingestion and validation keep them on every engine)."""
     as_of = as_of or settings.resolved_as_of()
     data = SiteData()
-    marts = {f"{PUBLIC_SCHEMA}.{t}" for t in engine.tables(PUBLIC_SCHEMA)}
+    marts = {f"{PUBLIC_SCHEMA}.{t}" for t in engine.tables(schema)}
     quality: set[str] = set()
     if settings.warehouse_path.exists():
         with open_warehouse(settings, read_only=True) as con:
@@ -286,7 +300,7 @@ def load_site_data(settings: Settings, engine: Engine, as_of: dt.date | None = N
         if absent:
             data.missing[name] = absent
         elif isinstance(query, Select):
-            data.frames[name] = engine.read_frame(query.sql())
+            data.frames[name] = engine.read_frame(query.sql(schema=schema))
         else:
             with open_warehouse(settings, read_only=True) as con:
                 data.frames[name] = con.execute(query.sql(as_of)).df()

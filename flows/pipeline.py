@@ -133,11 +133,22 @@ def purge_task(engine: Engine) -> None:
         )
 
 
-@task(name="publish-dashboards", cache_policy=NO_CACHE)
-def publish_task(settings: Settings, summary: RunSummary, engine: Engine) -> Path:
-    from dashboards.publish import publish_site
+@task(name="build-site", cache_policy=NO_CACHE)
+def build_site_task(settings: Settings, summary: RunSummary, engine: Engine) -> Path:
+    """The site from the validated candidate, before anything is promoted: a site that cannot be
+    built leaves the public marts as they were."""
+    from dashboards.publish import build_site
 
-    site = publish_site(settings, summary, engine)
+    build = build_site(settings, summary, engine, engine.marts_schema())
+    get_run_logger().info("Dashboards built from %s in %s", engine.marts_schema(), build)
+    return build
+
+
+@task(name="publish-dashboards", cache_policy=NO_CACHE)
+def publish_task(settings: Settings, summary: RunSummary, build: Path) -> Path:
+    from dashboards.publish import swap_site
+
+    site = swap_site(settings, summary, build)
     get_run_logger().info("Dashboards published to %s", site)
     return site
 
@@ -178,6 +189,8 @@ def summary_markdown(summary: RunSummary, engine: str | None = None) -> str:
         lines.append(f"- Error: {summary.error}")
     if summary.site_dir:
         lines.append(f"- Site: {summary.site_dir}")
+    if summary.site_error:
+        lines.append(f"- Site NOT updated: {summary.site_error}")
     return "\n".join(lines) + "\n"
 
 
@@ -257,14 +270,23 @@ def _run_steps(settings: Settings, engine: Engine, summary: RunSummary) -> None:
                 "critical validation failed: " + "; ".join(summary.validation.critical_failures)
             )
         step = "publishing"
-        _timed(summary, "promote", promote_task, engine)
-        summary.dbt_docs_dir = _timed(summary, "dbt_docs", dbt_docs_task, engine)
-        summary.site_dir = _timed(summary, "dashboards", publish_task, settings, summary, engine)
+        # Marts and site go out together: the site is built from the candidate first, so what
+        # can fail (a page, the site folder) fails before the public marts change.
+        build = _timed(summary, "dashboards", build_site_task, settings, summary, engine)
+        try:
+            _timed(summary, "promote", promote_task, engine)
+            summary.dbt_docs_dir = _timed(summary, "dbt_docs", dbt_docs_task, engine)
+            summary.site_dir = _timed(summary, "swap", publish_task, settings, summary, build)
+        finally:
+            from dashboards.publish import discard_site
+
+            discard_site(build)  # gone once swapped in; removed when a step failed
     except Exception as exc:
         summary.error = str(exc) if isinstance(exc, PipelineError) else f"{step} failed: {exc}"
         try:
             summary.site_dir = publish_failure_task(settings, summary)
         except Exception as banner_error:  # the run's own error is the one to report
+            summary.site_error = f"the failure could not be marked on the site: {banner_error}"
             get_run_logger().error("Could not mark the failure on the site: %s", banner_error)
         if isinstance(exc, PipelineError):
             raise

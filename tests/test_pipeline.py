@@ -187,3 +187,39 @@ def test_missing_drop_folder_fails_loudly_and_keeps_the_site(published, tmp_path
     )
     assert "ingest failed" in result.stderr and "does not exist" in result.stderr
     assert "ingest failed" in index
+
+
+def test_a_site_that_cannot_be_published_leaves_the_marts_as_they_were(published, tmp_path):
+    """Marts and site go out together: the site is built from the validated candidate before
+    anything is promoted. Here the site path is a plain file (it can take neither the new site
+    nor the banner): the run fails, the public marts keep the last good run's figures, and the
+    summary says the site was not updated."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(published["warehouse"], warehouse)
+    before = _marts_snapshot(warehouse)
+    blocked = tmp_path / "site"
+    blocked.write_text("not a folder")
+    next_day = (AS_OF + dt.timedelta(days=1)).isoformat()
+
+    def run(site: Path):
+        return run_cli(
+            "run",
+            "--exports",
+            str(published["exports"]),
+            "--warehouse",
+            str(warehouse),
+            "--site",
+            str(site),
+            "--as-of",
+            next_day,
+            env=published["env"],
+        )
+
+    result = run(blocked)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert _marts_snapshot(warehouse) == before
+    assert "Site NOT updated" in result.stdout
+    assert blocked.read_text() == "not a folder"
+    # The same night with a usable site folder does change the marts: the check above can fail.
+    assert run(tmp_path / "good-site").returncode == 0
+    assert _marts_snapshot(warehouse) != before
