@@ -3,9 +3,10 @@
 The same generated exports are (1) ingested and built by dbt on DuckDB in-process, the reference,
 and (2) run end to end by the real CLI, `aud-outcomes run --engine spark` (ingest on DuckDB, dbt
 build on Spark into the candidate, Great Expectations over frames read through the engine,
-promotion, dbt docs, dashboards read through Spark). A dbt build on Spark costs minutes on 2 shared cores, so it is done
-once per test session; the tests then open one in-process Spark session on the run's warehouse and
-metastore (one JVM per process, so every Spark test reads this same program).
+promotion, dbt docs, dashboards read through Spark). A dbt build on Spark costs minutes on 2
+shared cores, so it is done once per test session; the tests then open one in-process Spark
+session on the run's warehouse and metastore (one JVM per process, so every Spark test reads this
+same program).
 """
 
 from __future__ import annotations
