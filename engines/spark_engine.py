@@ -195,7 +195,7 @@ def promote_marts_spark(settings: Settings, public_schema: str = "marts") -> lis
     """
     session = spark_session(settings)
     source = settings.candidate_schema
-    tables = sorted(t.name for t in session.catalog.listTables(source) if t.tableType != "VIEW")
+    tables = sorted(t.name for t in _stored_tables(session, source) if t.tableType != "VIEW")
     if not tables:
         raise RuntimeError(f"no tables in Spark database {source} to publish; did dbt build run?")
     session.sql(f"create database if not exists {public_schema}")
@@ -211,12 +211,18 @@ def promote_marts_spark(settings: Settings, public_schema: str = "marts") -> lis
     return tables
 
 
+def _stored_tables(session, database: str) -> list:
+    """The database's tables and views; listTables also lists the session's temporary views,
+    which belong to no database."""
+    return [t for t in session.catalog.listTables(database) if not t.isTemporary]
+
+
 def _participant_tables(session, database: str) -> list[str]:
     if not session.catalog.databaseExists(database):
         return []
     return [
         t.name
-        for t in session.catalog.listTables(database)
+        for t in _stored_tables(session, database)
         if t.tableType != "VIEW"
         and "participant_id"
         in {c.name for c in session.catalog.listColumns(f"{database}.{t.name}")}
@@ -249,7 +255,7 @@ class SparkEngine:
         session = spark_session(self.settings)
         if not session.catalog.databaseExists(schema):
             return set()
-        return {t.name for t in session.catalog.listTables(schema)}
+        return {t.name for t in _stored_tables(session, schema)}
 
     def marts_schema(self) -> str:
         from engines.duckdb_engine import REQUIRED_MARTS
@@ -301,4 +307,5 @@ class SparkEngine:
                 session.sql(f"alter table {fresh} rename to {table}")
                 session.sql(f"drop table if exists {old}")
                 removed += int(hits)
+        session.catalog.dropTempView("withdrawn_hashes")
         return removed
