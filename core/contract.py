@@ -103,6 +103,11 @@ class Column:
     max_value: int | None = None
     pattern: str | None = None
 
+    @property
+    def free_text(self) -> bool:
+        """A string column with no code list and no pattern (the check-in/appointment ids)."""
+        return self.sql_type == "VARCHAR" and self.allowed is None and self.pattern is None
+
 
 @dataclass(frozen=True)
 class Entity:
@@ -117,6 +122,11 @@ class Entity:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def id_columns(self) -> tuple[str, ...]:
+        """The id columns: strings in every format (a JSON number or object breaks the type)."""
+        return tuple(dict.fromkeys((self.key, "participant_id")))
 
 
 PARTICIPANTS = Entity(
@@ -178,6 +188,12 @@ FORMATS = ("csv", "jsonl", "parquet")
 FILE_NAME = re.compile(
     r"^(?P<entity>participants|checkins|appointments)_(?P<date>\d{8})\.(?P<ext>csv|jsonl|parquet)$"
 )
+
+# No `updated_at` / `submitted_at` may be later than the end of its export date at UTC-12:00
+# (the last place on Earth where that date ends); offsets lie between -12:00 and +14:00.
+VERSION_TIMESTAMPS = ("updated_at", "submitted_at")
+LATEST_OFFSET_HOURS = -12
+OFFSET_RANGE_MINUTES = (-12 * 60, 14 * 60)
 
 # Columns ingestion adds to every landing row: where the version came from.
 LINEAGE_COLUMNS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from pathlib import Path
@@ -19,7 +20,32 @@ from flows.ingest.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
-_TEMP_TABLES = ("_raw", "_malformed", "_lines", "_rej", "_rej_scan", "_bad", "_good", "_checked")
+
+class DropFolderChanged(RuntimeError):
+    """Files delivered earlier are missing from the drop folder: it is not what it was (an
+    unmounted share, a wrong path). The night is critical, and nothing was loaded."""
+
+    def __init__(self, exports_dir: Path, vanished: list[str]) -> None:
+        self.vanished = vanished
+        shown = ", ".join(vanished[:3]) + (", ..." if len(vanished) > 3 else "")
+        super().__init__(
+            f"{len(vanished)} file(s) delivered earlier are missing from the drop folder "
+            f"{exports_dir} ({shown}): check that the exports share is mounted and the path is "
+            "right; nothing was loaded"
+        )
+
+
+_TEMP_TABLES = (
+    "_raw",
+    "_malformed",
+    "_lines",
+    "_rej",
+    "_rej_scan",
+    "_bad",
+    "_good",
+    "_checked",
+    "_flagged",
+)
 
 
 # A quarantined participants row still withdraws consent when its id, consent (false) and
@@ -65,6 +91,29 @@ def _record_delivery(con, delivery: Delivery, **values) -> None:
         f"INSERT INTO quality.deliveries ({names}) VALUES ({', '.join('?' * len(row))})",
         list(row.values()),
     )
+
+
+def _check_nothing_vanished(con, exports_dir: Path, deliveries: list[Delivery]) -> None:
+    """Raise DropFolderChanged when a file that was loaded (or recorded as empty) is gone.
+    Masked names and quarantined files are left out: their going away loses no data."""
+    present = {d.source_file for d in deliveries if not d.name_masked}
+    recorded = con.execute(
+        "SELECT DISTINCT source_file FROM quality.deliveries"
+        " WHERE status IN ('loaded', 'empty') AND sha256 IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    vanished = [name for (name,) in recorded if name not in present]
+    if vanished:
+        raise DropFolderChanged(exports_dir, vanished)
+
+
+def _fingerprint(delivery: Delivery) -> tuple[Delivery, str | None]:
+    """The delivery as recorded, and its sha256 (None: not a regular file, never opened)."""
+    sha = delivery.sha256()
+    if delivery.readable and sha is None:  # replaced by a pipe or device since discovery
+        delivery = dataclasses.replace(
+            delivery, problem="not a regular file: not read", readable=False, bytes=None
+        )
+    return delivery.with_fingerprint(sha), sha
 
 
 def _read(con, delivery: Delivery) -> ReadResult | None:
@@ -156,6 +205,7 @@ def ingest_exports(exports_dir: Path, warehouse: Path, settings: Settings) -> In
 
     The caller holds the run lock. Each file commits alone (landing rows, quarantine and manifest
     row together), so a killed run leaves whole files only and the next run does the rest.
+    Raises DropFolderChanged, before loading anything, when files loaded earlier have vanished.
     """
     del settings  # nothing configurable here yet; kept for the step interface
     report = IngestReport()
@@ -165,11 +215,13 @@ def ingest_exports(exports_dir: Path, warehouse: Path, settings: Settings) -> In
         con.execute("SET TimeZone = 'UTC'")  # how Parquet TIMESTAMPTZ values render as text
         con.execute("SET enable_progress_bar = false")
         ensure_schema(con)
+        _check_nothing_vanished(con, exports_dir, deliveries)
         for delivery in deliveries:
             report.files_seen += 1
-            sha = delivery.sha256()
+            delivery, sha = _fingerprint(delivery)
+            # What is not a regular file has no hash: seen again, it is the same delivery.
             known = con.execute(
-                "SELECT bool_or(sha256 = ?), count(*) > 0"
+                "SELECT bool_or(sha256 IS NOT DISTINCT FROM ?), count(*) > 0"
                 " FROM quality.deliveries WHERE source_file = ?",
                 [sha, delivery.source_file],
             ).fetchone()

@@ -1,4 +1,5 @@
-"""Writing rejected rows and files to `quality.quarantine`, with identifier-shaped values masked."""
+"""Writing rejected rows and files to `quality.quarantine`, with identifier-shaped values masked
+(the values `rules.screen_identifiers` flagged)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import datetime as dt
 import duckdb
 
 from core.contract import PARTICIPANT_ID_PATTERN, Entity
-from core.privacy import sql_masked
 from flows.ingest.read import FileProblem
+from flows.ingest.rules import masked_expr
 
 
 def quarantine_file(
@@ -33,7 +34,7 @@ def quarantine_rows(
     now: dt.datetime,
 ) -> int:
     """Quarantine the failing rows of `_checked` and the lines of `_malformed`; return the rows."""
-    pairs = [f"'{c}', " + sql_masked(f'"{c}"') for c in entity.column_names]
+    pairs = [f"'{c}', " + masked_expr(entity, c) for c in entity.column_names]
     record = "json_object(" + ", ".join(pairs) + ")"
     pid = (
         f"CASE WHEN regexp_matches(participant_id, '{PARTICIPANT_ID_PATTERN}') "

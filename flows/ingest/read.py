@@ -1,7 +1,10 @@
 """Reading one delivered file with DuckDB into the temp table `_raw`, every value as VARCHAR.
 
-`_raw` has `_row_number` (1-based data row of the file) and the contract's columns; lines that
-cannot be parsed at all go to the temp table `_malformed (row_number, reason)`. A problem that
+`_raw` has `_row_number` (1-based data row of the file), the contract's columns and `_nonstring`
+(the id columns whose value is a JSON number/object/array or a non-string Parquet column: ids
+are strings in every format; NULL when there is none); lines that cannot be parsed at all (a
+JSON line with the same key twice included) go to the temp table `_malformed (row_number,
+reason)`. A problem that
 makes the whole file unusable comes back as `FileProblem`s and nothing of the file is kept.
 Error messages of the readers are never passed on: they can quote the offending line.
 
@@ -106,6 +109,18 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _nonstring_expr(entity: Entity, not_string: dict[str, str]) -> str:
+    """SQL for `_nonstring` from a condition per id column ("its value is not a string")."""
+    conds = {c: f"coalesce({not_string[c]}, false)" for c in entity.id_columns if c in not_string}
+    if not conds:
+        return "CAST(NULL AS VARCHAR[]) AS _nonstring"
+    items = ", ".join(f"CASE WHEN {cond} THEN {_sql_str(c)} END" for c, cond in conds.items())
+    return (
+        f"CASE WHEN {' OR '.join(conds.values())} THEN list_filter([{items}],"
+        " lambda x: x IS NOT NULL) END AS _nonstring"
+    )
+
+
 def _reset(con: duckdb.DuckDBPyConnection) -> None:
     for table in ("_raw", "_malformed", "_lines", "_rej", "_rej_scan", "_bad", "_good"):
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
@@ -205,7 +220,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: Entity
         return ReadResult([FileProblem(None, "not readable as CSV")])
     if not _rejects_to_malformed(con, header_lines=1):
         return ReadResult([FileProblem(None, "not valid UTF-8")])
-    _number_good_rows(con, ", ".join(f'"{c}"' for c in entity.column_names))
+    cols = ", ".join(f'"{c}"' for c in entity.column_names)
+    _number_good_rows(con, f"{cols}, {_nonstring_expr(entity, {})}")
     return ReadResult()
 
 
@@ -251,6 +267,12 @@ def _read_jsonl_robust(
     ).fetchone()
     if objects == 0 and malformed > 0:
         return ReadResult([FileProblem(None, "not newline-delimited JSON")])
+    # Which of the two values counts is up to the reader: neither does (EXPORTS.md).
+    duplicate = "len(json_keys(line)) <> len(list_distinct(json_keys(line)))"
+    con.execute(
+        f"INSERT INTO _malformed SELECT _row_number, 'duplicate key' FROM _lines WHERE {duplicate}"
+    )
+    con.execute(f"DELETE FROM _lines WHERE {duplicate}")
     keys = [
         row[0]
         for row in con.execute(
@@ -263,11 +285,15 @@ def _read_jsonl_robust(
         return ReadResult(problems)
     paths = "[" + ", ".join(_sql_str(f'$."{c}"') for c in entity.column_names) + "]"
     cols = ", ".join(f'v[{i}] AS "{c}"' for i, c in enumerate(entity.column_names, start=1))
+    json_paths = {c: _sql_str(f'$."{c}"') for c in entity.id_columns}
+    not_string = {
+        c: f"json_type(line, {path}) NOT IN ('VARCHAR', 'NULL')" for c, path in json_paths.items()
+    }
     con.execute(
         f"""
         CREATE TEMP TABLE _raw AS
-        SELECT _row_number, {cols}
-        FROM (SELECT _row_number, json_extract_string(line, {paths}) AS v FROM _lines)
+        SELECT _row_number, {cols}, {_nonstring_expr(entity, not_string)}
+        FROM (SELECT _row_number, line, json_extract_string(line, {paths}) AS v FROM _lines)
         """
     )
     return ReadResult()
@@ -348,10 +374,12 @@ def _read_jsonl_fast(
         return "keys"
     # Every column is read: only then does read_json fail on a key it has not seen.
     cols = ", ".join(f"json_extract_string({_q(c)}, '$') AS {_q(c)}" for c in entity.column_names)
+    not_string = {c: f"json_type({_q(c)}) NOT IN ('VARCHAR', 'NULL')" for c in entity.id_columns}
     try:
         con.execute(
             f"CREATE TEMP TABLE _raw AS"
-            f" SELECT row_number() OVER () AS _row_number, {cols} FROM {source}"
+            f" SELECT row_number() OVER () AS _row_number, {cols},"
+            f" {_nonstring_expr(entity, not_string)} FROM {source}"
         )
     except duckdb.Error:
         return "reader error"
@@ -391,11 +419,14 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, delivery: Delivery, entity: En
     # Typed Parquet values become text and go through the same checks as CSV; a TIMESTAMPTZ
     # renders with its offset (the session is in UTC), a naive TIMESTAMP without one.
     cols = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in entity.column_names)
+    types = {row[0]: row[1] for row in described}
+    not_string = {c: f"{_q(c)} IS NOT NULL" for c in entity.id_columns if types[c] != "VARCHAR"}
     try:
         con.execute(
             f"""
             CREATE TEMP TABLE _raw AS
-            SELECT file_row_number + 1 AS _row_number, {cols}
+            SELECT file_row_number + 1 AS _row_number, {cols},
+                   {_nonstring_expr(entity, not_string)}
             FROM read_parquet({path}, file_row_number=true)
             """
         )

@@ -233,11 +233,15 @@ def test_a_valid_large_file_takes_the_fast_path(tmp_path: Path) -> None:
         "4",
         None,
         "false",
+        None,  # _nonstring: every id is a JSON string
     )
 
 
 def test_the_fast_path_is_logged_and_recorded(drop: Drop, caplog) -> None:
-    drop.write("app/participants_20261101.jsonl", [participant(P1)])
+    # Stamped within its export date: a later updated_at is a clock error (EXPORTS.md).
+    drop.write(
+        "app/participants_20261101.jsonl", [participant(P1, updated_at="2026-11-01T08:00:00Z")]
+    )
     drop.raw("app/checkins_20261107.jsonl", ("\n".join(_checkin_lines(50)) + "\n").encode())
     with caplog.at_level("DEBUG", logger="flows.ingest.read"):
         report = drop.ingest()
@@ -328,4 +332,6 @@ def test_bom_and_nested_values_are_read_identically_on_the_fast_path(tmp_path: P
         "3.0",
         "é\n",
         "true",
+        ["participant_id"],  # an object where an id belongs breaks the type
     )
+    assert chosen[1][1][-1] == ["checkin_id", "participant_id"]

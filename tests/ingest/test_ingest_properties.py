@@ -43,6 +43,17 @@ TRICKY = [
     "a\nb",
     "é",
     "p_ffffffffffffffff",
+    "2026-11-07T10:00:00+25:00",
+    "2026-11-07T10:00:00+14:30",
+    "2026-11-07T10:00:00-12:00",
+    "2026-11-08T12:00:00Z",
+    "2026-11-08T12:00:01Z",
+    "2099-01-01T00:00:00Z",
+    "c_555-123-4567",
+    "x123-45-6789",
+    "\uff15\uff15\uff15\uff0d\uff11\uff12\uff13\uff0d\uff14\uff15\uff16\uff17",
+    "j\u00f6rg@ex\u00e4mple.de",
+    " 5551234567",
 ]
 
 
@@ -89,6 +100,11 @@ def _rows(entity: str) -> st.SearchStrategy:
 _TS = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)")
 
 
+# EXPORTS.md: offsets lie between -12:00 and +14:00; no updated_at/submitted_at is later than the
+# end of its export date at UTC-12:00.
+_LATEST = dt.datetime.combine(EXPORT_DATE + dt.timedelta(days=1), dt.time(12), dt.UTC)
+
+
 def _parse(sql_type: str, value: str):
     if sql_type == "DATE":
         return dt.date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
@@ -96,9 +112,13 @@ def _parse(sql_type: str, value: str):
         if not _TS.fullmatch(value):
             return None
         try:
-            return dt.datetime.fromisoformat(value)
+            parsed = dt.datetime.fromisoformat(value)
         except ValueError:
             return None
+        offset = parsed.utcoffset()
+        if not dt.timedelta(hours=-12) <= offset <= dt.timedelta(hours=14):
+            return None
+        return parsed
     if sql_type == "INTEGER":
         return int(float(value)) if re.fullmatch(r"[+-]?\d{1,9}(\.0+)?", value) else None
     if sql_type == "BOOLEAN":
@@ -107,41 +127,67 @@ def _parse(sql_type: str, value: str):
 
 
 def contract_accepts(entity: str, row: dict[str, str | None], known: set[str]) -> bool:
+    return contract_typed(entity, row, known) is not None
+
+
+def contract_typed(entity: str, row: dict[str, str | None], known: set[str]) -> dict | None:
+    """The row's typed values when it passes every rule that looks at one row, else None."""
     typed = {}
     for col in ENTITIES[entity].columns:
         value = row[col.name] or None
         if value is None:
             if not col.nullable:
-                return False
+                return None
             typed[col.name] = None
             continue
         if classify(value):
-            return False
+            return None
         try:
             parsed = _parse(col.sql_type, value)
         except ValueError:
-            return False
+            return None
         if parsed is None:
-            return False
+            return None
         if col.allowed and parsed not in col.allowed:
-            return False
+            return None
         if col.pattern and not re.search(col.pattern, parsed):
-            return False
+            return None
         if col.min_value is not None and not col.min_value <= parsed <= col.max_value:
-            return False
+            return None
+        if col.name in ("updated_at", "submitted_at") and parsed > _LATEST:
+            return None
         typed[col.name] = parsed
     if entity == "participants":
         if typed["enrolled_on"] > EXPORT_DATE:
-            return False
+            return None
         if (typed["discharged_on"] is None) != (typed["discharge_reason"] is None):
-            return False
+            return None
         if typed["discharged_on"] and typed["discharged_on"] < typed["enrolled_on"]:
-            return False
+            return None
     if entity == "checkins" and typed["report_date"] > EXPORT_DATE:
-        return False
+        return None
     if entity == "appointments" and typed["cancelled_by"] and typed["status"] != "cancelled":
-        return False
-    return entity == "participants" or typed["participant_id"] in known
+        return None
+    if entity != "participants" and typed["participant_id"] not in known:
+        return None
+    return typed
+
+
+def accepted_rows(entity: str, rows: list[dict], known: set[str]) -> set[int]:
+    """Row numbers the contract accepts, the rule across rows included: a check-in is never
+    changed once sent, so a later copy whose typed values differ from the first is refused."""
+    accepted: set[int] = set()
+    first: dict[str, dict] = {}
+    for i, row in enumerate(rows, 1):
+        typed = contract_typed(entity, row, known)
+        if typed is None:
+            continue
+        if entity == "checkins":
+            reference = first.setdefault(typed["checkin_id"], typed)
+            if any(typed[c] != reference[c] for c in typed if c != "checkin_id"):
+                continue
+        accepted.add(i)
+    return accepted
 
 
 def withdrawn(rows: list[dict], accepted: set[int]) -> set[str]:
@@ -170,7 +216,10 @@ def _check(entity: str, ext: str, rows: list[dict]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         drop = Drop(Path(tmp))
         if entity != "participants":
-            drop.write("app/participants_20261101.csv", [participant(P1)])
+            drop.write(
+                "app/participants_20261101.csv",
+                [participant(P1, updated_at="2026-11-01T08:00:00Z")],
+            )
         rel = f"{ENTITIES[entity].system}/{entity}_20261107.{ext}"
         drop.write(rel, rows)
         drop.ingest()  # must not raise
@@ -184,7 +233,7 @@ def _check(entity: str, ext: str, rows: list[dict]) -> None:
             )
         }
         quarantined = {r[1] for r in drop.quarantine(rel)}
-        accepted = {i for i, row in enumerate(rows, 1) if contract_accepts(entity, row, {P1})}
+        accepted = accepted_rows(entity, rows, {P1})
         gone = withdrawn(rows, accepted) if entity == "participants" else set()
         pids = {i: row["participant_id"] for i, row in enumerate(rows, 1)}
         assert loaded == {i for i in accepted if pids[i] not in gone}

@@ -44,7 +44,8 @@ def test_same_bytes_are_skipped_and_new_bytes_are_a_redelivery(drop: Drop) -> No
     _night_one(drop)
     first = drop.ingest()
     assert first.new_delivery_ids == [1, 2, 3]
-    drop.write(CHECK7, [checkin("c_1", P1, standard_drinks="5")])
+    # A check-in never changes once sent (EXPORTS.md): the re-sent file repeats c_1 as it was.
+    drop.write(CHECK7, [checkin("c_1", P1), checkin("c_9", P1, standard_drinks="5")])
     report = drop.ingest()
     assert report.redeliveries == [CHECK7] and report.new_delivery_ids == [4]
     deliveries = drop.query(
@@ -54,10 +55,10 @@ def test_same_bytes_are_skipped_and_new_bytes_are_a_redelivery(drop: Drop) -> No
     assert deliveries == [(2, False), (4, True)]
     # Every version stays in landing, each with its delivery.
     versions = drop.query(
-        "SELECT standard_drinks, _delivery_id FROM landing.checkins WHERE checkin_id = 'c_1' "
-        "ORDER BY _delivery_id"
+        "SELECT checkin_id, standard_drinks, _delivery_id FROM landing.checkins"
+        " WHERE checkin_id IN ('c_1', 'c_9') ORDER BY _delivery_id, checkin_id"
     )
-    assert versions == [(3, 2), (5, 4)]
+    assert versions == [("c_1", 3, 2), ("c_1", 3, 4), ("c_9", 5, 4)]
 
 
 def test_a_quarantined_file_is_retried_when_redelivered_with_new_bytes(drop: Drop) -> None:
