@@ -192,7 +192,7 @@ def validate(
         "quarantine.html": quarantine_page(run_id, quarantine_tonight, quarantine_all),
     }
     published = _publish_docs(site, docs_dir(settings), pages)
-    record_run(settings.warehouse_path, run_id, run_at, as_of, outcomes)
+    record_run(settings, run_id, run_at, as_of, outcomes)
 
     result = ValidationResult(
         run_id=run_id,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from core.warehouse import connect
+from core.settings import Settings
+from core.warehouse import open_warehouse
 
 DDL = """
 CREATE TABLE IF NOT EXISTS quality.validation_runs (
@@ -42,13 +42,13 @@ class Outcome:
 
 
 def record_run(
-    warehouse: Path, run_id: str, run_at: dt.datetime, as_of: dt.date, outcomes: list[Outcome]
+    settings: Settings, run_id: str, run_at: dt.datetime, as_of: dt.date, outcomes: list[Outcome]
 ) -> int:
     """Append the run's outcomes; rows of the same run_id are replaced (a retry counts once)."""
     frame = pd.DataFrame(
         [{c: getattr(o, c) for c in COLUMNS} for o in outcomes], columns=list(COLUMNS)
     )
-    with connect(warehouse) as con:
+    with open_warehouse(settings) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS quality")
         con.execute(DDL)
         con.execute("BEGIN TRANSACTION")

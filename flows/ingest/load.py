@@ -207,11 +207,10 @@ def ingest_exports(exports_dir: Path, warehouse: Path, settings: Settings) -> In
     row together), so a killed run leaves whole files only and the next run does the rest.
     Raises DropFolderChanged, before loading anything, when files loaded earlier have vanished.
     """
-    del settings  # nothing configurable here yet; kept for the step interface
     report = IngestReport()
     now = dt.datetime.now(dt.UTC)
     deliveries = discover(Path(exports_dir))
-    with connect(Path(warehouse)) as con:
+    with connect(Path(warehouse), memory_limit=settings.duckdb_memory_limit) as con:
         con.execute("SET TimeZone = 'UTC'")  # how Parquet TIMESTAMPTZ values render as text
         con.execute("SET enable_progress_bar = false")
         ensure_schema(con)
