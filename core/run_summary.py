@@ -18,6 +18,8 @@ class IngestReport:
     rows_quarantined: int = 0
     rows_withdrawn: int = 0  # rows of participants who withdrew consent, not stored
     participants_purged: int = 0
+    # withdrawals whose deleted rows were erased from the file's bytes by rewriting it
+    withdrawals_erased: int = 0
     new_delivery_ids: list[int] = field(default_factory=list)
     redeliveries: list[str] = field(default_factory=list)  # names re-sent with different bytes
 

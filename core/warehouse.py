@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -39,6 +39,55 @@ def connect(
 def open_warehouse(settings, read_only: bool = False):
     """connect() to the run's warehouse with the run's memory limit (settings: core.Settings)."""
     return connect(settings.warehouse_path, read_only, settings.duckdb_memory_limit)
+
+
+def wal_path(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def rewrite_file(
+    path: Path,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    finish: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
+) -> None:
+    """Copy the whole database into a new file and put it in place of the old one.
+
+    DuckDB keeps the blocks of deleted rows, and of replaced tables, in the file as they were
+    (a checkpoint only marks them free), so deleting is not erasing: only a rewrite leaves
+    none of their bytes. `finish(con, alias)` may change the copy before it is put in place.
+    The caller holds the run lock; a failure or a kill leaves the old file as it was.
+    """
+    new = path.with_name(path.name + ".rewrite")
+    for leftover in (new, wal_path(new)):
+        leftover.unlink(missing_ok=True)
+    try:
+        with connect(path, memory_limit=memory_limit) as con:
+            con.execute("CHECKPOINT")
+            catalog, tags = con.execute(
+                "SELECT database_name, tags FROM duckdb_databases() WHERE database_name = "
+                "current_database()"
+            ).fetchone()
+            # The copy keeps the storage version, so clients that read the file still can.
+            version = str((tags or {}).get("storage_version", "")).rstrip("+")
+            option = f" (STORAGE_VERSION '{version}')" if version else ""
+            con.execute(f"ATTACH '{new}' AS aud_rewrite{option}")
+            con.execute(f'COPY FROM DATABASE "{catalog}" TO aud_rewrite')
+            if finish:
+                finish(con, "aud_rewrite")
+            con.execute("DETACH aud_rewrite")
+        for leftover in (wal_path(path), wal_path(new)):
+            if leftover.exists():  # a WAL beside the wrong file would corrupt it
+                raise RuntimeError(f"{leftover.name} was left after a checkpoint; not replacing")
+        with open(new, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(new, path)
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    finally:
+        new.unlink(missing_ok=True)
 
 
 def lock_path(warehouse: Path) -> Path:

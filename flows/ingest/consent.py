@@ -7,8 +7,11 @@ participant can be recognised and dropped without keeping the id itself.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
+
+from core.warehouse import connect, rewrite_file
 
 
 def _tables_with_participant_id(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -54,7 +57,7 @@ def purge_withdrawn(
         """
     )
     new = con.execute(
-        "INSERT INTO quality.withdrawn_participants"
+        "INSERT INTO quality.withdrawn_participants (participant_hash, withdrawn_at)"
         " SELECT sha256(pid), CAST(? AS TIMESTAMPTZ) FROM _purge_ids",
         [now],
     ).fetchone()[0]
@@ -81,3 +84,28 @@ def purge_withdrawn(
             )
     con.execute("DROP TABLE temp._purge_ids")
     return int(new)
+
+
+def erase_from_disk(warehouse: Path, memory_limit: str, now: dt.datetime) -> int:
+    """Rewrite the warehouse file when participants were withdrawn since it was last rewritten.
+
+    The purge deletes their rows, but DuckDB keeps deleted rows' bytes in the file (and its WAL)
+    until the blocks are reused; EXPORTS.md wants no byte of them left. `erased_at` marks the
+    rewrite done, in the rewritten file itself, so a run killed before it is finished by the next.
+    Returns how many withdrawals the rewrite covered.
+    """
+    with connect(warehouse, memory_limit=memory_limit) as con:
+        pending = con.execute(
+            "SELECT count(*) FROM quality.withdrawn_participants WHERE erased_at IS NULL"
+        ).fetchone()[0]
+    if pending:
+
+        def mark_erased(con: duckdb.DuckDBPyConnection, copy: str) -> None:
+            con.execute(
+                f"UPDATE {copy}.quality.withdrawn_participants SET erased_at = ? "
+                "WHERE erased_at IS NULL",
+                [now],
+            )
+
+        rewrite_file(warehouse, memory_limit, mark_erased)
+    return int(pending)

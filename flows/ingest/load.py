@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import logging
 from pathlib import Path
+
+import duckdb
 
 from core.contract import ENTITIES, LINEAGE_COLUMNS
 from core.run_summary import IngestReport
 from core.settings import Settings
 from core.warehouse import connect
-from flows.ingest.consent import purge_withdrawn
+from flows.ingest.consent import erase_from_disk, purge_withdrawn
 from flows.ingest.discover import Delivery, discover
 from flows.ingest.quarantine import quarantine_file, quarantine_rows
 from flows.ingest.read import FileProblem, ReadResult, read_delivery
@@ -33,6 +37,41 @@ class DropFolderChanged(RuntimeError):
             f"{exports_dir} ({shown}): check that the exports share is mounted and the path is "
             "right; nothing was loaded"
         )
+
+
+class NoSpaceLeft(RuntimeError):
+    """The warehouse's disk filled up while a file was loaded. Not retried: the file's
+    transaction was not committed, so nothing of it was kept and the next run loads it whole."""
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    # DuckDB reports ENOSPC as its own exception type, with the OS message in the text.
+    return getattr(exc, "errno", None) == errno.ENOSPC or (
+        "no space left on device" in str(exc).lower()
+    )
+
+
+def _rollback(con) -> None:
+    """Undo the file's transaction. A failed commit has already ended it ("no transaction is
+    active"): that second error must not hide the first."""
+    if con is not None:
+        with contextlib.suppress(duckdb.Error):
+            con.rollback()
+
+
+@contextlib.contextmanager
+def _one_transaction(con, what: str, warehouse: Path, kept: str = "nothing of that file was kept"):
+    """Run the block in one transaction; a full disk is reported as such, naming `what`."""
+    try:
+        yield
+    except BaseException as exc:
+        _rollback(con)
+        if _is_disk_full(exc):
+            raise NoSpaceLeft(
+                f"no space left on device while {what}: {kept} "
+                f"(warehouse {warehouse}); free space on its disk and run again"
+            ) from exc
+        raise
 
 
 _TEMP_TABLES = (
@@ -228,20 +267,29 @@ def ingest_exports(exports_dir: Path, warehouse: Path, settings: Settings) -> In
                 report.files_skipped += 1
                 continue
             redelivery = bool(known[1])
-            read = _read(con, delivery)
-            con.begin()
-            try:
+            with _one_transaction(con, f"loading {delivery.source_file}", warehouse):
+                read = _read(con, delivery)  # outside the transaction, yet it may spill to disk
+                con.begin()
                 delivery_id = _process(con, delivery, read, sha, redelivery, now, report)
                 _drop_temp(con)
                 con.commit()
-            except BaseException:
-                con.rollback()
-                raise
             report.new_delivery_ids.append(delivery_id)
             if redelivery:
                 report.redeliveries.append(delivery.source_file)
         # Also clears tables built since (marts), and anything a killed run left behind.
-        con.begin()
-        report.participants_purged += purge_withdrawn(con, now)
-        con.commit()
+        with _one_transaction(
+            con, "removing withdrawn participants", warehouse, "no participant was removed yet"
+        ):
+            con.begin()
+            report.participants_purged += purge_withdrawn(con, now)
+            con.commit()
+    with _one_transaction(
+        None,
+        "erasing withdrawn participants from the warehouse file",
+        warehouse,
+        "the file is as it was, and the next run erases them",
+    ):
+        report.withdrawals_erased = erase_from_disk(
+            Path(warehouse), settings.duckdb_memory_limit, now
+        )
     return report

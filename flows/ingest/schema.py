@@ -40,9 +40,12 @@ QUALITY_DDL = (
     """
     CREATE TABLE IF NOT EXISTS quality.withdrawn_participants (
       participant_hash VARCHAR NOT NULL,
-      withdrawn_at TIMESTAMPTZ
+      withdrawn_at TIMESTAMPTZ,
+      erased_at TIMESTAMPTZ
     )
     """,
+    # Warehouses made before erasure from disk was recorded: rewritten on their next run.
+    "ALTER TABLE quality.withdrawn_participants ADD COLUMN IF NOT EXISTS erased_at TIMESTAMPTZ",
 )
 
 
