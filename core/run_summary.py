@@ -43,6 +43,8 @@ class RunSummary:
     dbt_ok: bool | None = None
     validation: ValidationResult | None = None
     error: str | None = None  # the failing step's message, when the run failed
+    failed_step: str | None = None  # "ingest", "dbt build", ... when the run failed
+    crashed: bool = False  # stopped (a signal) or an unexpected error, not a step's own failure
     site_dir: Path | None = None
     site_error: str | None = None  # set when not even the failure banner could be written
     # dbt docs (index.html, manifest.json, catalog.json) to publish under <site>/dbt-docs/

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.warehouse import DEFAULT_MEMORY_LIMIT
@@ -57,6 +57,28 @@ class Settings(BaseSettings):
     # Privacy and quality
     min_cell_size: int = 11
     freshness_days: int = 3
+
+    # Alerts (flows/alerts.py): who is told of a failed, crashed or warning night
+    alert_webhook_url: str | None = Field(
+        None, description="URL that receives a JSON POST (Slack-compatible) per alert."
+    )
+    alert_email_to: str | None = Field(
+        None, description="Alert e-mail recipients, comma-separated."
+    )
+    alert_email_from: str = Field("aud-outcomes@localhost", description="Sender of alert e-mail.")
+    smtp_host: str | None = Field(None, description="SMTP server for alert e-mail.")
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    # Each attempt's timeout; with retries an unreachable receiver costs the run at most ~3x this.
+    alert_timeout_seconds: float = 5.0
+    site_url: str | None = Field(
+        None, description="Address readers open the site at, for alerts; default file:// path."
+    )
+    max_run_age_hours: float = Field(
+        26, description="status: exit non-zero when the last successful run is older."
+    )
 
     # Synthetic exports (`aud-outcomes generate`)
     participants: int = Field(400, description="generate: participants enrolled.")
