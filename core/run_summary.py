@@ -39,6 +39,7 @@ class RunSummary:
     run_id: str
     started_at: dt.datetime
     as_of: dt.date
+    finished_at: dt.datetime | None = None
     ingest: IngestReport | None = None
     dbt_ok: bool | None = None
     validation: ValidationResult | None = None
