@@ -56,7 +56,13 @@ class Settings(BaseSettings):
 
     # Privacy and quality
     min_cell_size: int = 11
+    # An entity with no delivery exported within this many days of the as-of date is critical.
     freshness_days: int = 3
+    # The night's deliveries (expectations/suites.py, "night_deliveries"): the share of an
+    # entity's rows read tonight that went to the quarantine, and files quarantined whole.
+    rejected_share_warning: float = Field(0.05, ge=0, le=1)
+    rejected_share_critical: float = Field(0.5, ge=0, le=1)
+    quarantined_file_severity: Literal["warning", "critical"] = "warning"
 
     # Alerts (flows/alerts.py): who is told of a failed, crashed or warning night
     alert_webhook_url: str | None = Field(

@@ -154,6 +154,57 @@ def delivery_row_counts(con: duckdb.DuckDBPyConnection, ids: list[int]) -> pd.Da
     ).df()
 
 
+def night_deliveries(
+    con: duckdb.DuckDBPyConnection, ids: list[int], as_of: dt.date
+) -> pd.DataFrame:
+    """One wide row: per entity, tonight's files, files quarantined whole, rows read and
+    quarantined and their share, and the days from its newest delivered export to the as-of date.
+
+    The newest export counts every loaded or empty delivery, not only tonight's, so re-running a
+    night that was already processed is not a missing delivery. An entity never delivered (up to
+    the as-of date) has no age (null).
+    """
+    rows = con.execute(
+        """
+        with tonight as (
+            select entity, count(*) as files,
+                   count(*) filter (where status = 'quarantined') as files_quarantined,
+                   coalesce(sum(rows_read), 0) as rows_read,
+                   coalesce(sum(rows_quarantined), 0) as rows_quarantined
+            from quality.deliveries
+            where list_contains($ids::BIGINT[], delivery_id)
+            group by entity
+        ),
+        newest as (
+            select entity, max(export_date) as newest_export
+            from quality.deliveries
+            where status in ('loaded', 'empty') and export_date <= $as_of
+            group by entity
+        )
+        select entity, files, files_quarantined, rows_read, rows_quarantined, newest_export
+        from tonight full join newest using (entity)
+        """,
+        {"ids": ids, "as_of": as_of},
+    ).fetchall()
+    found = {r[0]: r[1:] for r in rows}
+    wide: dict[str, object] = {}
+    for entity in ENTITIES:
+        files, quarantined, read, rejected, newest = found.get(entity, (0, 0, 0, 0, None))
+        files, quarantined, read, rejected = (
+            int(v or 0) for v in (files, quarantined, read, rejected)
+        )
+        wide |= {
+            f"{entity}_files": float(files),
+            f"{entity}_files_quarantined": float(quarantined),
+            f"{entity}_rows_read": float(read),
+            f"{entity}_rows_quarantined": float(rejected),
+            f"{entity}_rejected_share": rejected / read if read else 0.0,
+            f"{entity}_newest_export": newest.isoformat() if newest else None,
+            f"{entity}_days_since_export": float((as_of - newest).days) if newest else float("nan"),
+        }
+    return pd.DataFrame([wide])
+
+
 def _date_sql(day: dt.date) -> str:
     """A date literal both DuckDB and Spark SQL read."""
     return f"date '{day.isoformat()}'"
@@ -249,7 +300,7 @@ def engine_frames(engine: Engine, schema: str, as_of: dt.date) -> dict[str, pd.D
 
 
 def delivery_frames(
-    con: duckdb.DuckDBPyConnection, new_delivery_ids: list[int]
+    con: duckdb.DuckDBPyConnection, new_delivery_ids: list[int], as_of: dt.date
 ) -> dict[str, pd.DataFrame]:
     """The delivery suites' frames, from DuckDB's landing (where ingestion is, on both engines)."""
     ids = [int(i) for i in new_delivery_ids]
@@ -258,4 +309,5 @@ def delivery_frames(
         "new_checkins_delivery": delivery_summary(con, "checkins", ids),
         "new_appointments_delivery": delivery_summary(con, "appointments", ids),
         "new_delivery_row_counts": delivery_row_counts(con, ids),
+        "night_deliveries": night_deliveries(con, ids, as_of),
     }

@@ -26,6 +26,7 @@ from core.warehouse import open_warehouse
 from expectations.context import DOCS_SITE, build_context, docs_site
 from expectations.frames import delivery_frames, engine_frames
 from expectations.history import Outcome, record_run
+from expectations.messages import message
 from expectations.reports import SuiteRun, quarantine_page, read_quarantine, summary_page
 from expectations.suites import SUITES, build_suites
 
@@ -73,21 +74,36 @@ def offending_rows(value: Any, rows: int) -> str | None:
         return None
 
 
-def outcome_of(suite: str, expectation_result: Any, rows: int | None = None) -> Outcome:
-    """One evaluated expectation; `rows` is what a summary frame stands for (see rows_checked)."""
+def outcome_of(
+    suite: str,
+    expectation_result: Any,
+    rows: int | None = None,
+    frame: pd.DataFrame | None = None,
+) -> Outcome:
+    """One evaluated expectation; `rows` is what a summary frame stands for (see rows_checked),
+    `frame` the suite's frame its plain-words message may quote."""
     config = expectation_result.expectation_config
     severity = getattr(config.severity, "value", config.severity) or "critical"
     meta = config.meta or {}
     label = meta.get("label") or config.description or config.type
+    raw = (expectation_result.result or {}).get("observed_value")
     value = observed(expectation_result.result or {})
     if meta.get("counts_rows") and rows is not None:
         # A delivery summary check: the observed maximum is the count of offending rows.
         count = (expectation_result.result or {}).get("observed_value")
         value = offending_rows(count, rows) or value
     error = exception_message(expectation_result.exception_info)
+    text = message(
+        meta.get("message"),
+        meta.get("message_args") or {},
+        raw,
+        dict(config.kwargs),
+        frame if frame is not None else pd.DataFrame(),
+    )
     if error is not None:
         # GX's message names columns and metrics, not data values.
         value = f"not evaluated: {error[:200]}"
+        text = f"{label}: not evaluated ({error[:200]})"
     return Outcome(
         suite=suite,
         expectation=str(label),
@@ -95,6 +111,7 @@ def outcome_of(suite: str, expectation_result: Any, rows: int | None = None) -> 
         success=bool(expectation_result.success),
         observed_value=value,
         expectation_type=config.type,
+        message=text or f"{label}: observed {value}",
     )
 
 
@@ -126,7 +143,7 @@ def _run_checkpoints(
         run = SuiteRun(name=suite.name, rows=rows_checked(frame), reads=suite.reads)
         for identifier, validation in result.run_results.items():
             run.page = Path("validations", *identifier.to_tuple()).with_suffix(".html").as_posix()
-            run.outcomes += [outcome_of(suite.name, r, run.rows) for r in validation.results]
+            run.outcomes += [outcome_of(suite.name, r, run.rows, frame) for r in validation.results]
         runs.append(run)
         log.debug(
             "%s: %d rows in %.2f s", suite.name, len(frame), time.perf_counter() - suite_started
@@ -177,7 +194,7 @@ def validate(
     schema = engine.marts_schema()
     frames = engine_frames(engine, schema, as_of)
     with open_warehouse(settings, read_only=True) as con:
-        frames |= delivery_frames(con, new_delivery_ids)
+        frames |= delivery_frames(con, new_delivery_ids, as_of)
         quarantine_tonight, quarantine_all = read_quarantine(con, new_delivery_ids)
     read_seconds = time.perf_counter() - started
     gx_import.join()
@@ -197,8 +214,10 @@ def validate(
     result = ValidationResult(
         run_id=run_id,
         success=not any(o.severity == "critical" and not o.success for o in outcomes),
-        critical_failures=[o.label for o in outcomes if o.severity == "critical" and not o.success],
-        warnings=[o.label for o in outcomes if o.severity != "critical" and not o.success],
+        critical_failures=[
+            o.message for o in outcomes if o.severity == "critical" and not o.success
+        ],
+        warnings=[o.message for o in outcomes if o.severity != "critical" and not o.success],
         docs_dir=published,
         evaluated=len(outcomes),
     )

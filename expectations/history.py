@@ -19,10 +19,13 @@ CREATE TABLE IF NOT EXISTS quality.validation_runs (
   expectation VARCHAR NOT NULL,
   severity VARCHAR NOT NULL,
   success BOOLEAN NOT NULL,
-  observed_value VARCHAR
+  observed_value VARCHAR,
+  message VARCHAR
 )
 """
-COLUMNS = ("suite", "expectation", "severity", "success", "observed_value")
+# Histories recorded before messages existed get the column (empty for their runs).
+MIGRATE = "ALTER TABLE quality.validation_runs ADD COLUMN IF NOT EXISTS message VARCHAR"
+COLUMNS = ("suite", "expectation", "severity", "success", "observed_value", "message")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class Outcome:
     success: bool
     observed_value: str | None
     expectation_type: str = ""
+    # The result in plain words, with the measured figure and the limit (expectations.messages)
+    message: str = ""
 
     @property
     def label(self) -> str:
@@ -51,13 +56,16 @@ def record_run(
     with open_warehouse(settings) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS quality")
         con.execute(DDL)
+        con.execute(MIGRATE)
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM quality.validation_runs WHERE run_id = ?", [run_id])
         con.register("outcomes", frame)
         con.execute(
             """
-            INSERT INTO quality.validation_runs
-            SELECT ?, ?, ?, suite, expectation, severity, success, observed_value FROM outcomes
+            INSERT INTO quality.validation_runs (run_id, run_at, as_of_date, suite, expectation,
+              severity, success, observed_value, message)
+            SELECT ?, ?, ?, suite, expectation, severity, success, observed_value, message
+            FROM outcomes
             """,
             [run_id, run_at, as_of],
         )

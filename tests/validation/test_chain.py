@@ -59,4 +59,13 @@ def test_stale_chain_fails_freshness(built, tmp_path: Path):
     result = validate(stale, DuckDBEngine(stale), ids, "chain-stale")
 
     assert not result.success
-    assert any(f.startswith("checkin_freshness: newest check-in") for f in result.critical_failures)
+    # In plain words, with the figure and the limit; the deliveries are stale too.
+    assert "the limit is 3" in result.critical_failures[0]
+    assert any(
+        f.startswith("the newest check-in is 40 day(s) old (") and f.endswith("); the limit is 3")
+        for f in result.critical_failures
+    ), result.critical_failures
+    assert any(
+        f.startswith("the newest checkins delivery is 40 day(s) old (export date ")
+        for f in result.critical_failures
+    ), result.critical_failures

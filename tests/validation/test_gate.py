@@ -18,18 +18,15 @@ SCHEDULED = (
     "marts_reconciliation: marts' scheduled appointments equal dbt's appointments up to the "
     "as-of date (scheduled_total_difference)"
 )
-ATTENDED = (
-    "marts_reconciliation: marts' attended appointments equal dbt's attended ones up to the "
-    "as-of date (attended_total_difference)"
-)
 MISSING = (
     "marts_reconciliation: every participant dbt enrolled up to the as-of date is in the marts "
     "(participants_missing_from_marts)"
 )
-NOT_ENROLLED = (
-    "marts_reconciliation: every marts participant is one dbt enrolled up to the as-of date "
-    "(marts_participants_not_enrolled)"
-)
+# What the run's lists, banner and alerts say: the measured figure and the limit, in words.
+SCHEDULED_SAYS = "the marts' scheduled appointments and dbt's differ by "
+ATTENDED_SAYS = "the marts' attended appointments and dbt's differ by "
+MISSING_SAYS = "1 participant(s) enrolled by dbt are missing from the marts; the limit is 0"
+NOT_ENROLLED_SAYS = "1 participant(s) in the marts are not enrolled by dbt; the limit is 0"
 
 
 def run(settings, ids, run_id):
@@ -86,7 +83,13 @@ def test_stale_night_fails_freshness(fake_settings, tmp_path):
     result = run(stale, TONIGHT, "stale-1")
 
     assert not result.success
-    assert FRESHNESS + " (days_since_newest_report)" in result.critical_failures
+    assert "the newest check-in is 31 day(s) old (2026-11-19); the limit is 3" in (
+        result.critical_failures
+    )
+    # Tonight's files are 30 days older than this as-of date too: the deliveries are missing.
+    assert (
+        "the newest checkins delivery is 30 day(s) old (export date 2026-11-20); the limit is 3"
+    ) in result.critical_failures
     index = (result.docs_dir / "index.html").read_text()
     assert "Validation FAILED" in index and "freshness_days" in index
     observed = {r[2]: r[5] for r in history(stale) if r[1] == "checkin_freshness"}
@@ -102,7 +105,9 @@ def test_freshness_reads_dbt_staging_not_landing(fake_settings):
 
     result = run(fake_settings, TONIGHT, "stale-staging-1")
 
-    assert result.critical_failures == [FRESHNESS + " (days_since_newest_report)"]
+    assert result.critical_failures == [
+        "the newest check-in is 7 day(s) old (2026-11-13); the limit is 3"
+    ]
 
 
 def test_no_checkin_up_to_the_as_of_date_fails_freshness(fake_settings):
@@ -111,10 +116,7 @@ def test_no_checkin_up_to_the_as_of_date_fails_freshness(fake_settings):
 
     result = run(fake_settings, TONIGHT, "no-checkins-1")
 
-    assert (
-        "checkin_freshness: some check-in is reported up to the as-of date "
-        "(days_since_newest_report)"
-    ) in result.critical_failures
+    assert "no check-in is reported up to the as-of date" in result.critical_failures
 
 
 def test_warning_only_failure_still_succeeds(fake_settings):
@@ -129,7 +131,7 @@ def test_warning_only_failure_still_succeeds(fake_settings):
     assert result.success
     assert result.critical_failures == []
     assert result.warnings == [
-        "new_checkins_delivery: share of skipped drinks answers within bound (standard_drinks)"
+        "80% of tonight's check-ins skipped the drinks question; the limit is 50%"
     ]
     assert "warning(s)" in (result.docs_dir / "index.html").read_text()
     failed = [r for r in history(fake_settings) if not r[4]]
@@ -156,23 +158,23 @@ def test_history_grows_by_one_run_each_time(fake_settings):
         (
             "update marts.appointment_attendance_monthly set scheduled = scheduled + 1 "
             "where month = (select min(month) from marts.appointment_attendance_monthly)",
-            SCHEDULED,
+            SCHEDULED_SAYS + "+1; the limit is 0",
         ),
         (
             "update marts.appointment_attendance_monthly set attended = attended - 1 "
             "where month = (select max(month) from marts.appointment_attendance_monthly) "
             "and attended > 0",
-            ATTENDED,
+            ATTENDED_SAYS + "-1; the limit is 0",
         ),
         (
             "delete from marts.participants where participant_id = 'p_0000000000000007'",
-            MISSING,
+            MISSING_SAYS,
         ),
         (
             "insert into marts.participants select * replace ("
             "'p_00000000000fffff' as participant_id) from marts.participants "
             "where participant_id = 'p_0000000000000007'",
-            NOT_ENROLLED,
+            NOT_ENROLLED_SAYS,
         ),
         (
             # dbt's latest version enrols the participant after the as-of date now; the unrebuilt
@@ -180,7 +182,7 @@ def test_history_grows_by_one_run_each_time(fake_settings):
             "insert into landing.participants by name select * replace ("
             "enrolled_on + 400 as enrolled_on, updated_at + interval 1 hour as updated_at) "
             "from landing.participants where participant_id = 'p_0000000000000007'",
-            NOT_ENROLLED,
+            NOT_ENROLLED_SAYS,
         ),
         (
             "update landing.checkins set craving_score = 99 where _delivery_id = 2",
@@ -189,33 +191,34 @@ def test_history_grows_by_one_run_each_time(fake_settings):
         (
             "update landing.checkins set craving_score = 99 where _delivery_id = 5 "
             "and _row_number = 3",
-            "new_checkins_delivery: value within the contract's range 0 to 10 (craving_score)",
+            "1 of tonight's 500 checkins rows have a craving_score outside 0 to 10; the limit is 0",
         ),
         (
             "update landing.participants set sex_at_birth = 'x' where _delivery_id = 4",
-            "new_participants_delivery: value is one of the contract's values (sex_at_birth)",
+            "5 of tonight's 5 participants rows have a sex_at_birth outside the contract's "
+            "values; the limit is 0",
         ),
         (
             "update landing.checkins set participant_id = 'P_0000000000000007' "
             "where _delivery_id = 5 and _row_number = 3",
-            "new_checkins_delivery: id has the contract's pseudonymous shape (participant_id)",
+            "1 of tonight's 500 checkins rows have a participant_id not of the contract's shape; "
+            "the limit is 0",
         ),
         (
             "update landing.checkins set checkin_id = null where _delivery_id = 5 "
             "and _row_number = 4",
-            "new_checkins_delivery: key is filled in (checkin_id)",
+            "1 of tonight's 500 checkins rows have no checkin_id; the limit is 0",
         ),
         (
             "update landing.checkins set report_date = _export_date + 1 where _delivery_id = 5 "
             "and _row_number = 2",
-            "new_checkins_delivery: report date not after the export date "
-            "(report_days_after_export)",
+            "1 of tonight's 500 checkins rows report a day after their export date; the limit is 0",
         ),
         (
             "update landing.participants set discharged_on = enrolled_on - 1 "
             "where _delivery_id = 4",
-            "new_participants_delivery: discharge not dated before enrolment "
-            "(discharge_days_after_enrolment)",
+            "5 of tonight's 5 participants rows are discharged before their enrolment; the limit "
+            "is 0",
         ),
         (
             # dbt built staging before the column went missing (a view over it would not bind).
@@ -223,7 +226,7 @@ def test_history_grows_by_one_run_each_time(fake_settings):
             "drop view staging.stg_app__checkins; "
             "alter table staging.kept rename to stg_app__checkins; "
             "alter table landing.checkins drop column craving_score",
-            "new_checkins_delivery: every contract column of checkins is present",
+            "tonight's checkins lack the contract column(s) craving_score",
         ),
         (
             # A newer version of a past appointment marks it entered-in-error: dbt drops it, the
@@ -232,7 +235,7 @@ def test_history_grows_by_one_run_each_time(fake_settings):
             "'entered-in-error' as status, updated_at + interval 1 hour as updated_at, "
             "6 as _delivery_id) from landing.appointments "
             "where appointment_id = 'p_0000000000000007-a1'",
-            SCHEDULED,
+            SCHEDULED_SAYS + "+1; the limit is 0",
         ),
         (
             # An older version: dbt keeps the latest, so the gate (reading dbt's relations) agrees.
@@ -272,8 +275,8 @@ def test_row_count_collapse_is_a_warning(fake_settings):
 
     assert result.success, result.critical_failures
     assert result.warnings == [
-        "new_delivery_row_counts: rows loaded not collapsing against the median of recent "
-        "deliveries (ratio_to_recent_median)"
+        "app/checkins_20261120.csv loaded 500 rows, 5% of the recent median of 10,000; the "
+        "limit is 50%"
     ]
     with connect(fake_settings.warehouse_path, read_only=True) as con:
         observed = con.execute(
@@ -296,7 +299,9 @@ def test_candidate_marts_are_what_is_validated(fake_settings):
 
     result = run(fake_settings, TONIGHT, "candidate-1")
 
-    assert result.critical_failures == [SCHEDULED]  # the public marts are intact
+    # The public marts are intact; the candidate's totals are off by 2 per month.
+    [failure] = result.critical_failures
+    assert failure.startswith(SCHEDULED_SAYS + "+") and failure.endswith("; the limit is 0")
     assert f"<code>{schema}</code>" in (result.docs_dir / "index.html").read_text()
 
 
@@ -314,7 +319,10 @@ def test_landing_rules_report_counts_of_offending_rows(fake_settings):
     result = run(fake_settings, TONIGHT, "counts-1")
 
     label = "value within the contract's range 0 to 10 (craving_score)"
-    assert result.critical_failures == [f"new_checkins_delivery: {label}"]
+    assert result.critical_failures == [
+        f"2 of tonight's {tonight} checkins rows have a craving_score outside 0 to 10; the limit "
+        "is 0"
+    ]
     observed = {(r[1], r[2]): r[5] for r in history(fake_settings)}
     assert observed[("new_checkins_delivery", label)] == f"2 of {tonight} rows unexpected"
     assert observed[("new_checkins_delivery", "key is filled in (checkin_id)")] == (

@@ -69,7 +69,26 @@ def test_warnings_are_the_soft_checks(built):
             "rows loaded not collapsing against the median of recent deliveries "
             "(ratio_to_recent_median)",
         ),
+        # The night's deliveries, by default: a file quarantined whole, or
+        # more than 5% of an entity's rows, is a warning; more than 50% is critical.
+        *(
+            ("night_deliveries", text)
+            for entity in ("participants", "checkins", "appointments")
+            for text in (
+                f"no {entity} file quarantined whole ({entity}_files_quarantined)",
+                f"share of {entity} rows quarantined within the warning limit "
+                f"({entity}_rejected_share)",
+            )
+        ),
     }
+
+
+def test_every_check_says_its_result_in_plain_words(built):
+    from expectations.messages import MESSAGES
+
+    for name, expectations in built.items():
+        for e in expectations:
+            assert e.meta.get("message") in MESSAGES, (name, e.meta["label"])
 
 
 def test_freshness_limit_comes_from_the_settings():
