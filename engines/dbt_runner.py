@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,6 +113,11 @@ def dbt_cli_args(settings: Settings, args: list[str], candidate: bool = False) -
     dbt_vars["project_fingerprint"] = project_fingerprint(settings)
     return [
         *args,
+        # dbt's ~350 lines a run go to its log file (settings.dbt_log_dir), never coloured; the
+        # console keeps dbt's errors only, beside the pipeline's own lines.
+        "--quiet",
+        "--use-colors" if sys.stdout.isatty() else "--no-use-colors",
+        "--no-use-colors-file",
         "--project-dir",
         str(settings.dbt_project_dir),
         "--profiles-dir",
@@ -185,8 +191,13 @@ def run_dbt(settings: Settings, args: list[str], candidate: bool = False) -> Non
             _release_warehouse()
     if outcome.success:
         return
-    if outcome.exception is not None:
-        raise DbtBuildError(f"dbt {' '.join(args)} failed: {outcome.exception}")
+    exc = outcome.exception
+    if exc is not None and not isinstance(exc, Exception):
+        # A signal or Ctrl-C that dbtRunner caught: the run was stopped, dbt did not fail.
+        raise exc
+    if exc is not None:
+        reason = str(exc).strip() or type(exc).__name__  # never an empty reason
+        raise DbtBuildError(f"dbt {' '.join(args)} failed: {reason}")
     detail = _failure_message(outcome.result) or "no node reported an error; see the dbt log"
     raise DbtBuildError(f"dbt {' '.join(args)} failed:\n{detail}")
 

@@ -27,7 +27,10 @@ def test_cli_args_pass_settings_as_vars(tmp_path):
     settings = Settings(data_dir=tmp_path, as_of=dt.date(2026, 3, 1), retention_gap_days=45)
     args = dbt_cli_args(settings, ["build", "--select", "marts"])
     assert args[:3] == ["build", "--select", "marts"]
-    flags = dict(zip(args[3::2], args[4::2], strict=True))
+    switches = {"--quiet", "--no-use-colors", "--no-use-colors-file"}
+    assert switches <= set(args)  # pytest's stdout is no terminal: no colour codes
+    pairs = [a for a in args[3:] if a not in switches]
+    flags = dict(zip(pairs[::2], pairs[1::2], strict=True))
     assert flags["--project-dir"] == flags["--profiles-dir"] == str(DBT_PROJECT_DIR)
     assert flags["--target-path"] == str(settings.dbt_target_dir)
     assert settings.dbt_target_dir.is_relative_to(tmp_path.resolve())
@@ -130,3 +133,24 @@ def test_docs_are_generated_again_only_when_the_project_changes(tmp_path):
     run_dbt_docs(next_night)
     assert docs.stat().st_mtime_ns != first, "changed project: the docs are generated again"
     assert "participant_retention" in docs.read_text()
+
+
+@pytest.mark.slow
+def test_dbt_talks_to_its_log_file_not_the_console(tmp_path):
+    """dbt's per-node lines go to dbt.log, without colour codes; a successful build prints
+    nothing of its own on a console that is no terminal."""
+    settings = _one_participant(tmp_path, "p_0000000000000001", sex_at_birth="female")
+    script = (
+        "import sys, datetime as dt; from core.settings import Settings; "
+        "from engines.dbt_runner import run_dbt; "
+        "run_dbt(Settings(data_dir=sys.argv[1], as_of=dt.date(2026, 3, 1)), "
+        "['build', '--select', 'stg_app__participants'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
+    log = (settings.dbt_log_dir / "dbt.log").read_text()
+    assert "stg_app__participants" in log and "Completed successfully" in log
+    assert "\x1b[" not in log and "\x1b[" not in done.stdout + done.stderr
