@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 PUBLIC_SCHEMA = "marts"
 
@@ -41,6 +42,10 @@ class Engine(Protocol):
 
     def read_frame(self, sql: str) -> pd.DataFrame:
         """A (small) query over the engine's relations as a pandas DataFrame."""
+
+    def read_arrow(self, sql: str) -> pa.Table:
+        """A query as an Arrow table: the column types as the engine has them (dates stay
+        dates), for copies that must keep them (the analysts' copy)."""
 
     def purge_withdrawn(self) -> int:
         """Remove every participant recorded in quality.withdrawn_participants from what the

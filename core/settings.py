@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     )
     warehouse: Path | None = Field(None, description="DuckDB warehouse file.")
     site: Path | None = Field(None, description="Folder the dashboards are published to.")
+    analytics: Path | None = Field(
+        None,
+        description="Analysts' copy; default <warehouse stem>.analytics.duckdb beside it.",
+    )
     prefect_home: Path | None = Field(None, description="PREFECT_HOME; default <data_dir>/prefect.")
     dbt_project_dir: Path = Field(DBT_PROJECT_DIR, description="The dbt project to build.")
 
@@ -44,6 +48,9 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = Field(
         DEFAULT_MEMORY_LIMIT, description="DuckDB memory_limit for every step."
     )
+    # How long a run waits for the warehouse while another process (an analyst's open
+    # connection) holds it, before it exits 3 ("busy") naming the holder.
+    lock_wait_seconds: float = Field(300, ge=0)
     # dbt builds a nightly run's marts here; they are copied to `marts` once validated.
     candidate_schema: str = "marts_candidate"
 
@@ -115,6 +122,20 @@ class Settings(BaseSettings):
     def site_dir(self) -> Path:
         # Not resolve(): the site is a symlink swapped on every publish (dashboards/publish.py).
         return (self.site or self.data_dir / "site").absolute()
+
+    @property
+    def analytics_path(self) -> Path:
+        """The analysts' copy of the public tables (engines/analytics.py)."""
+        stem = self.warehouse_path.name.removesuffix(".duckdb")
+        return (
+            self.analytics or self.warehouse_path.with_name(f"{stem}.analytics.duckdb")
+        ).resolve()
+
+    @property
+    def parquet_dir(self) -> Path:
+        """Every public table as Parquet, beside the analysts' copy."""
+        stem = self.analytics_path.name.removesuffix(".duckdb").removesuffix(".analytics")
+        return self.analytics_path.with_name(f"{stem}.parquet")
 
     @property
     def prefect_home_dir(self) -> Path:

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
+import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
+
+log = logging.getLogger(__name__)
+# DuckDB's text when another process holds the file: "... Conflicting lock is held in <program>
+# (PID <n>) ..." (a reader holds a shared lock; a writer needs it alone).
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
 class WarehouseBusyError(RuntimeError):
@@ -23,13 +31,60 @@ class WarehouseBusyError(RuntimeError):
 DEFAULT_MEMORY_LIMIT = "3GB"
 
 
+def holder(error: BaseException) -> str | None:
+    """'pid N (program)' of the process DuckDB says holds the file, or None for other errors."""
+    match = _HOLDER.search(str(error))
+    if not match:
+        return None
+    program = os.path.basename(match["program"])
+    with contextlib.suppress(OSError):  # the command name tells a notebook from another run
+        program = Path(f"/proc/{match['pid']}/comm").read_text().strip() or program
+    return f"pid {match['pid']} ({program})"
+
+
+def _open(path: Path, read_only: bool, memory_limit: str, wait_seconds: float, hint: str):
+    """duckdb.connect, waiting up to wait_seconds while another process holds the file."""
+    deadline = time.monotonic() + wait_seconds
+    said = None
+    while True:
+        try:
+            return duckdb.connect(
+                str(path), read_only=read_only, config={"memory_limit": memory_limit}
+            )
+        except duckdb.IOException as exc:
+            who = holder(exc)
+            if who is None:
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusyError(
+                    f"the warehouse {path} is held by {who}, an open connection to it, and was "
+                    f"still held after {wait_seconds:g} s (AUD_LOCK_WAIT_SECONDS); close that "
+                    f"connection{hint}"
+                ) from None
+            if who != said:
+                log.warning(
+                    "The warehouse %s is held by %s; waiting up to %g s for it.",
+                    path,
+                    who,
+                    wait_seconds,
+                )
+                said = who
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+
+
 @contextlib.contextmanager
 def connect(
-    path: Path, read_only: bool = False, memory_limit: str = DEFAULT_MEMORY_LIMIT
+    path: Path,
+    read_only: bool = False,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    wait_seconds: float = 0,
+    hint: str = "",
 ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the DuckDB file; while another process holds it, wait up to
+    wait_seconds, then raise WarehouseBusyError naming the holder (`hint` ends its advice)."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit})
+    con = _open(path, read_only, memory_limit, wait_seconds, hint)
     try:
         yield con
     finally:
@@ -37,8 +92,27 @@ def connect(
 
 
 def open_warehouse(settings, read_only: bool = False):
-    """connect() to the run's warehouse with the run's memory limit (settings: core.Settings)."""
-    return connect(settings.warehouse_path, read_only, settings.duckdb_memory_limit)
+    """connect() to the run's warehouse with the run's memory limit and lock wait (settings:
+    core.Settings); a busy warehouse points analysts at their copy."""
+    return connect(
+        settings.warehouse_path,
+        read_only,
+        settings.duckdb_memory_limit,
+        settings.lock_wait_seconds,
+        busy_hint(settings),
+    )
+
+
+def busy_hint(settings) -> str:
+    return f"; analysts read the analytics copy {settings.analytics_path} instead"
+
+
+def wait_until_free(settings) -> None:
+    """Return once this process can open the warehouse for writing (see connect); for a writer
+    that opens the file itself (dbt-duckdb)."""
+    if settings.warehouse_path.exists():
+        with open_warehouse(settings):
+            pass
 
 
 def wal_path(path: Path) -> Path:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from core.settings import Settings
+from core.warehouse import wait_until_free
 
 # Read by dbt_project/profiles.yml.
 WAREHOUSE_ENV = "AUD_DBT_WAREHOUSE_PATH"
@@ -177,6 +178,7 @@ def run_dbt(settings: Settings, args: list[str], candidate: bool = False) -> Non
     from dbt.cli.main import dbtRunner  # imported here: it costs about 2 s
 
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    wait_until_free(settings)  # dbt-duckdb would fail at once on a file another process holds
     env = {
         WAREHOUSE_ENV: str(settings.warehouse_path),
         MEMORY_LIMIT_ENV: settings.duckdb_memory_limit,

@@ -83,6 +83,10 @@ class DuckDBEngine:
         with open_warehouse(self.settings, read_only=True) as con:
             return con.execute(sql).df()
 
+    def read_arrow(self, sql: str):
+        with open_warehouse(self.settings, read_only=True) as con:
+            return con.sql(sql).to_arrow_table()
+
     def purge_withdrawn(self) -> int:
         # The marts live in the warehouse file, which ingestion's consent purge already sweeps
         # (every table with a participant_id, flows/ingest/consent.py): nothing else holds them.

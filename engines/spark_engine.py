@@ -266,6 +266,9 @@ class SparkEngine:
     def read_frame(self, sql: str):
         return spark_session(self.settings).sql(sql).toPandas()
 
+    def read_arrow(self, sql: str):
+        return spark_session(self.settings).sql(sql).toArrow()
+
     def purge_withdrawn(self) -> int:
         """Rewrite Spark's landing from the (already purged) DuckDB landing, and every Spark
         table with a participant_id without the withdrawn participants."""

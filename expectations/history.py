@@ -26,6 +26,22 @@ CREATE TABLE IF NOT EXISTS quality.validation_runs (
 # Histories recorded before messages existed get the column (empty for their runs).
 MIGRATE = "ALTER TABLE quality.validation_runs ADD COLUMN IF NOT EXISTS message VARCHAR"
 COLUMNS = ("suite", "expectation", "severity", "success", "observed_value", "message")
+DOCS = {
+    "": "One row per expectation evaluated in a nightly run (a retried run replaces its rows).",
+    "run_id": "The nightly run.",
+    "run_at": "When it validated (UTC).",
+    "as_of_date": "The run's as-of date.",
+    "suite": "The validation suite (expectations/suites.py).",
+    "expectation": "What the check checks (its column); the same text every night.",
+    "severity": "critical (the night is not published) or warning.",
+    "success": "Whether the check held.",
+    "observed_value": "What Great Expectations measured.",
+    "message": "The result in words: the measured figure and the limit.",
+}
+
+
+def _text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,13 @@ def record_run(
         con.execute("CREATE SCHEMA IF NOT EXISTS quality")
         con.execute(DDL)
         con.execute(MIGRATE)
+        for column, text in DOCS.items():
+            target = (
+                f"COLUMN quality.validation_runs.{column}"
+                if column
+                else "TABLE quality.validation_runs"
+            )
+            con.execute(f"COMMENT ON {target} IS {_text(text)}")
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM quality.validation_runs WHERE run_id = ?", [run_id])
         con.register("outcomes", frame)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from core.warehouse import connect, rewrite_file
+from core.folders import remove
+from core.warehouse import connect, rewrite_file, wal_path
 
 
 def _tables_with_participant_id(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -86,8 +87,12 @@ def purge_withdrawn(
     return int(new)
 
 
-def erase_from_disk(warehouse: Path, memory_limit: str, now: dt.datetime) -> int:
-    """Rewrite the warehouse file when participants were withdrawn since it was last rewritten.
+def erase_from_disk(
+    warehouse: Path, memory_limit: str, now: dt.datetime, copies: tuple[Path, ...] = ()
+) -> int:
+    """Rewrite the warehouse file when participants were withdrawn since it was last rewritten,
+    and delete `copies` made from it (the analysts' copy and Parquet folder: the next publish
+    writes them anew, without the participant).
 
     The purge deletes their rows, but DuckDB keeps deleted rows' bytes in the file (and its WAL)
     until the blocks are reused; EXPORTS.md wants no byte of them left. `erased_at` marks the
@@ -107,5 +112,8 @@ def erase_from_disk(warehouse: Path, memory_limit: str, now: dt.datetime) -> int
                 [now],
             )
 
+        for copy in copies:  # first: a kill after the rewrite must not leave them behind
+            remove(copy)
+            remove(wal_path(copy))
         rewrite_file(warehouse, memory_limit, mark_erased)
     return int(pending)

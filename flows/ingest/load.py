@@ -14,7 +14,7 @@ import duckdb
 from core.contract import ENTITIES, LINEAGE_COLUMNS
 from core.run_summary import IngestReport
 from core.settings import Settings
-from core.warehouse import connect
+from core.warehouse import busy_hint, connect
 from flows.ingest.consent import erase_from_disk, purge_withdrawn
 from flows.ingest.discover import Delivery, discover
 from flows.ingest.quarantine import quarantine_file, quarantine_rows
@@ -249,7 +249,12 @@ def ingest_exports(exports_dir: Path, warehouse: Path, settings: Settings) -> In
     report = IngestReport()
     now = dt.datetime.now(dt.UTC)
     deliveries = discover(Path(exports_dir))
-    with connect(Path(warehouse), memory_limit=settings.duckdb_memory_limit) as con:
+    with connect(
+        Path(warehouse),
+        memory_limit=settings.duckdb_memory_limit,
+        wait_seconds=settings.lock_wait_seconds,
+        hint=busy_hint(settings),
+    ) as con:
         con.execute("SET TimeZone = 'UTC'")  # how Parquet TIMESTAMPTZ values render as text
         con.execute("SET enable_progress_bar = false")
         ensure_schema(con)
@@ -290,6 +295,9 @@ def ingest_exports(exports_dir: Path, warehouse: Path, settings: Settings) -> In
         "the file is as it was, and the next run erases them",
     ):
         report.withdrawals_erased = erase_from_disk(
-            Path(warehouse), settings.duckdb_memory_limit, now
+            Path(warehouse),
+            settings.duckdb_memory_limit,
+            now,
+            (settings.analytics_path, settings.parquet_dir),
         )
     return report

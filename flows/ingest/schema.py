@@ -49,6 +49,68 @@ QUALITY_DDL = (
 )
 
 
+# Descriptions the tables carry in the database (and so in the analysts' copy). Grain first.
+QUALITY_DOCS: dict[str, tuple[str, dict[str, str]]] = {
+    "deliveries": (
+        "One row per delivered file seen in the drop folder (a re-delivery is a new row): what "
+        "ingestion did with it.",
+        {
+            "delivery_id": "Order in which files were processed; key.",
+            "source_file": "Path in the drop folder (<system>/<name>); identifier-shaped names "
+            "are masked with their content hash.",
+            "entity": "participants, checkins or appointments (from the file name).",
+            "export_date": "Export date from the file name.",
+            "file_format": "csv, jsonl or parquet.",
+            "bytes": "File size.",
+            "sha256": "Content hash; null for what is no regular file (never opened).",
+            "status": "loaded, quarantined (whole file) or empty.",
+            "rows_read": "Rows parsed from the file.",
+            "rows_loaded": "Rows stored in landing.",
+            "rows_quarantined": "Rows sent to quality.quarantine.",
+            "rows_withdrawn": "Rows of participants who withdrew consent, not stored.",
+            "redelivery": "True when a file of this name was delivered before with other bytes.",
+            "loaded_at": "When ingestion processed the file (UTC).",
+        },
+    ),
+    "quarantine": (
+        "One row per rejected row and column (row_number null: the whole file): why it was not "
+        "loaded. Never holds a participant's values outside `record`, which stays in the "
+        "warehouse.",
+        {
+            "delivery_id": "The delivery (quality.deliveries).",
+            "source_file": "The delivered file, as in quality.deliveries.",
+            "row_number": "Row of the file (1 = first data row); null when the whole file was "
+            "rejected.",
+            "column_name": "The column that broke the contract, if one did.",
+            "reason": "The rule broken, in words.",
+            "participant_id": "The row's participant, when its id was valid.",
+            "record": "The rejected row as delivered (JSON); for the quality team only.",
+            "quarantined_at": "When (UTC).",
+        },
+    ),
+    "withdrawn_participants": (
+        "One row per participant who withdrew consent: only sha256 of the id is kept.",
+        {
+            "participant_hash": "sha256 of the participant id.",
+            "withdrawn_at": "When the withdrawal was processed (UTC).",
+            "erased_at": "When the warehouse file was rewritten without them (UTC).",
+        },
+    ),
+}
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def document(con: duckdb.DuckDBPyConnection, schema: str, docs: dict) -> None:
+    """COMMENT ON each table and column of `docs` (table: (description, columns))."""
+    for table, (description, columns) in docs.items():
+        con.execute(f"COMMENT ON TABLE {schema}.{table} IS {_sql_text(description)}")
+        for column, text in columns.items():
+            con.execute(f"COMMENT ON COLUMN {schema}.{table}.{column} IS {_sql_text(text)}")
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the landing and quality tables if they are missing (safe to call any time)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS landing")
@@ -57,3 +119,4 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(landing_ddl(entity))
     for ddl in QUALITY_DDL:
         con.execute(ddl)
+    document(con, "quality", QUALITY_DOCS)
