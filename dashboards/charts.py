@@ -1,7 +1,8 @@
 """Plotly building blocks shared by the pages: one look, dropdown filters, the shown-data tables.
 
-Every chart is drawn from its "shown" table, the same table written to data/<slug>.csv, so the
-download holds exactly the (suppressed) numbers on screen. Count columns are named `n_*`.
+Every chart is drawn from its "shown" table, a table of the disclosure step (Published), the same
+table written to data/<slug>.csv, so the download holds exactly the numbers on screen. Count
+columns are named `n_*`; a hidden value is the marker "<11", drawn as a gap.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.suppress import SUPPRESSED_LABEL
-
 PALETTE = ["#1f5f8b", "#e07b39", "#3a9d5d", "#b8405e", "#7a5aa6", "#8c7b4f", "#3fa7b5", "#777777"]
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 
@@ -24,7 +23,7 @@ class Chart:
     slug: str  # div id and data/<slug>.csv
     title: str
     figure: go.Figure
-    shown: pd.DataFrame  # exactly what the chart shows, suppressed
+    shown: pd.DataFrame  # exactly what the chart shows: Published.tables[slug]
     definition: tuple[str, ...]  # dbt doc blocks (dashboards/definitions.py), shown in order
     metric_anchor: str  # metrics.html#<anchor>
     models: tuple[str, ...] = ()  # dbt models the numbers come from (site mart first)
@@ -44,8 +43,8 @@ class Page:
 
 
 def numeric(series: pd.Series) -> pd.Series:
-    """A shown column as numbers for plotting: "<11" and "suppressed" become gaps."""
-    return pd.to_numeric(series.where(~series.isin([SUPPRESSED_LABEL]), None), errors="coerce")
+    """A shown column as numbers for plotting: hidden values ("<11") become gaps."""
+    return pd.to_numeric(series, errors="coerce")
 
 
 def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 420) -> go.Figure:

@@ -20,6 +20,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import plotly.offline
 
 from core.engine import PUBLIC_SCHEMA, Engine
@@ -29,6 +30,7 @@ from core.run_summary import RunSummary
 from core.settings import Settings
 from dashboards.charts import Chart, Page, table_view
 from dashboards.definitions import Definitions, load_definitions
+from dashboards.disclosure import Published, disclose
 from dashboards.pages import (
     Context,
     drinking,
@@ -160,14 +162,15 @@ def render_site(
 ) -> None:
     """Every page, its CSVs and the shared assets into `out` (which must exist and be empty)."""
     definitions = load_definitions(settings)  # first: a missing definition fails before any work
-    data = load_site_data(settings, engine, run.as_of, schema)
-    ctx = Context(settings, run, data, definitions)
+    # The one disclosure step: pages draw only what it publishes (dashboards/disclosure.py).
+    pub = disclose(load_site_data(settings, engine, run.as_of, schema), settings.min_cell_size)
+    ctx = Context(settings, run, pub, definitions)
     _write_assets(out, plotly_js=True)
     (out / "data").mkdir(exist_ok=True)
     generated = _generated(run)
     for builder in PAGE_BUILDERS:
         page = builder(ctx)
-        charts = [render_chart(chart, out, definitions) for chart in page.charts]
+        charts = [render_chart(chart, out, definitions, pub) for chart in page.charts]
         html = page_html(
             page.slug,
             page.title,
@@ -181,9 +184,10 @@ def render_site(
         (out / f"{page.slug}.html").write_text(html, encoding="utf-8")
 
 
-def render_chart(chart: Chart, out: Path, definitions: Definitions) -> dict:
-    """A chart's values for the chart macro (templates/macros.html.j2); writes its CSVs."""
-    write_csv(chart.shown, out / "data" / f"{chart.slug}.csv")
+def render_chart(chart: Chart, out: Path, definitions: Definitions, pub: Published) -> dict:
+    """A chart's values for the chart macro (templates/macros.html.j2); writes its CSVs, which are
+    the disclosure step's tables (a chart whose data did not come from it is refused)."""
+    write_csv(_published(pub, chart.slug, chart.shown), out / "data" / f"{chart.slug}.csv")
     # Plotly's own generated div and script: the template inserts it as is (|safe).
     plot = chart.figure.to_html(
         full_html=False, include_plotlyjs=False, div_id=chart.slug, config=PLOTLY_CONFIG
@@ -196,7 +200,7 @@ def render_chart(chart: Chart, out: Path, definitions: Definitions) -> dict:
     links.append({"href": f"data/{chart.slug}.csv", "text": "Download data (CSV)", "download": 1})
     tables = []
     for slug, caption, table in chart.tables:
-        write_csv(table, out / "data" / f"{slug}.csv")
+        write_csv(_published(pub, slug, table), out / "data" / f"{slug}.csv")
         tables.append(table_view(table, caption) | {"href": f"data/{slug}.csv"})
     return {
         "title": chart.title,
@@ -206,6 +210,16 @@ def render_chart(chart: Chart, out: Path, definitions: Definitions) -> dict:
         "note": chart.note,
         "links": [{"download": 0} | link for link in links],
     }
+
+
+def _published(pub: Published, slug: str, table: pd.DataFrame) -> pd.DataFrame:
+    if slug in pub.tables:
+        if table is not pub.tables[slug]:
+            raise ValueError(f"chart {slug}: its data is not the disclosure step's table")
+        return table
+    if not table.empty:
+        raise ValueError(f"chart {slug}: the disclosure step published no table {slug}")
+    return table
 
 
 def write_csv(table, path: Path) -> None:

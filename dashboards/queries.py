@@ -179,8 +179,8 @@ SITE_QUERIES: dict[str, Select | RecordSummary] = {
         ("drinking",),
         _marts("site_responder_rates"),
         _columns(
-            """grouping_name group_value nhdd_eligible nhdd_rate risk1_eligible risk1_rate
-            risk2_eligible risk2_rate"""
+            """grouping_name group_value nhdd_eligible nhdd_responders nhdd_rate risk1_eligible
+            risk1_responders risk1_rate risk2_eligible risk2_responders risk2_rate"""
         ),
         order_by=("grouping_name", "group_value"),
     ),

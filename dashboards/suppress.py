@@ -1,4 +1,5 @@
-"""The small-cell rule of METRICS.md, as pure functions.
+"""The small-cell rule of METRICS.md, as pure functions; dashboards/disclosure.py applies it once
+to every cell the site publishes (no page calls it on its own).
 
 Primary suppression: a count from 1 to min_cell_size-1 is shown as "<11"; a rate or mean over fewer
 than min_cell_size participants is not shown. Complementary suppression: where cells add up to a
@@ -13,9 +14,6 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-
-SUPPRESSED_LABEL = "suppressed"  # a cell hidden so that a small one cannot be recovered
 
 
 def small_label(min_cell_size: int) -> str:
@@ -80,11 +78,13 @@ def suppress_cells(
                 hidden.add(_complement(cells, c, hidden))
                 changed = True
         if not changed:
-            # Lines can still combine (a chain of rows and columns) to pin a cell: check by rank.
-            leaked = _determined(cells, cons, hidden)
-            if leaked is not None:
-                hidden.add(_complement_for(cells, cons, hidden, leaked))
-                changed = True
+            # Lines can still combine (a chain of rows and columns) to pin a cell: check by rank,
+            # and give every pinned cell a complement in one pass (one SVD per group per pass).
+            for leaked in sorted(determined_cells(cells, cons, hidden), key=str):
+                extra = _complement_for(cells, cons, hidden, leaked)
+                if extra is not None and extra not in hidden:
+                    hidden.add(extra)
+                    changed = True
     return hidden
 
 
@@ -103,7 +103,7 @@ def _complement_for(
     cons: Sequence[Constraint],
     hidden: set[Hashable],
     leaked: Hashable,
-) -> Hashable:
+) -> Hashable | None:
     """Another cell to hide so that `leaked` is no longer determined: from a line through it."""
     candidates: list[Hashable] = []
     for c in cons:
@@ -115,7 +115,25 @@ def _complement_for(
     if pool:
         return min(pool, key=lambda k: (cells[k], str(k)))
     totals = [c.total for c in cons if leaked in (c.total, *c.parts) and c.total not in hidden]
-    return totals[0]
+    if totals:
+        return min(totals, key=lambda k: (cells[k], str(k)))
+    # Every line through it is hidden already: it is pinned through other hidden cells, so
+    # widen to the lines through those (the nearest shown cell of its connected lines).
+    seen, frontier = {leaked}, [leaked]
+    while frontier:
+        nxt = []
+        for c in cons:
+            members = (c.total, *c.parts)
+            if any(m in frontier for m in members):
+                shown = [m for m in members if m not in hidden]
+                if shown:
+                    return min(shown, key=lambda k: (cells[k] <= 0, cells[k], str(k)))
+                nxt += [m for m in members if m not in seen]
+                seen.update(members)
+        frontier = nxt
+    # No shown cell anywhere in its lines: the system over it is homogeneous, so what it pins
+    # is the value 0, which may be shown.
+    return None
 
 
 def determined_cells(
@@ -172,63 +190,3 @@ def determined_cells(
             if null.shape[0] == 0 or np.all(np.abs(null[:, pos[i]]) < 1e-9):
                 out.add(unknown[i])
     return out
-
-
-def _determined(
-    cells: Mapping[Hashable, int], cons: Sequence[Constraint], hidden: set[Hashable]
-) -> Hashable | None:
-    found = determined_cells(cells, cons, hidden)
-    return min(found, key=str) if found else None
-
-
-def suppress_frame(
-    df: pd.DataFrame,
-    count_cols: Sequence[str],
-    min_cell_size: int,
-    row_lines: Sequence[tuple[str, Sequence[str]]] = (),
-    partitions: Sequence[tuple[str, object, Sequence[object]]] = (),
-    within: Sequence[str] = (),
-    hidden_cols: Sequence[str] = (),
-) -> pd.DataFrame:
-    """A table with its count columns as shown: the number, "<11", or "suppressed".
-
-    row_lines: (total column, part columns) that add up within each row, e.g. scheduled =
-    attended + noshow + ... . partitions: (column, total value, part values): the row whose
-    column holds the total value is the sum of the rows holding the part values, for every count
-    column and within each group of the `within` columns (e.g. "all" = the care tracks, per month).
-    hidden_cols: remainder columns that are derivable (e.g. enrolled - started) but not drawn; they
-    take part, then are dropped.
-    """
-    out = df.reset_index(drop=True).copy()
-    cells: dict[Hashable, int] = {}
-    for i in range(len(out)):
-        for col in count_cols:
-            value = out.at[i, col]
-            if value is not None and not pd.isna(value):
-                cells[(i, col)] = int(value)
-    cons: list[Constraint] = []
-    for i in range(len(out)):
-        for total, parts in row_lines:
-            cons.append(Constraint((i, total), tuple((i, p) for p in parts)))
-    groups = out.groupby(list(within), sort=False).indices if within else {(): range(len(out))}
-    for rows in groups.values():
-        for key_col, total_value, part_values in partitions:
-            totals = [i for i in rows if out.at[i, key_col] == total_value]
-            parts = tuple(i for i in rows if out.at[i, key_col] in set(part_values))
-            for t in totals:
-                for col in count_cols:
-                    cons.append(Constraint((t, col), tuple((i, col) for i in parts)))
-    hidden = suppress_cells(cells, cons, min_cell_size)
-    for col in count_cols:
-        shown: list[object] = []
-        for i in range(len(out)):
-            value = cells.get((i, col))
-            if value is None:
-                shown.append(None)
-            elif (i, col) in hidden:
-                small = is_small(value, min_cell_size)
-                shown.append(small_label(min_cell_size) if small else SUPPRESSED_LABEL)
-            else:
-                shown.append(value)
-        out[col] = pd.Series(shown, dtype=object)
-    return out.drop(columns=list(hidden_cols))

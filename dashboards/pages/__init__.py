@@ -1,5 +1,6 @@
-"""One module per page; each turns the marts' columns into a Page of charts: it picks rows,
-formats and applies the small-cell rule, and computes nothing (every figure is a mart column)."""
+"""One module per page; each draws the tables of the disclosure step (dashboards/disclosure.py,
+`Published`) as a Page of charts: it formats and computes nothing, and never reads the marts, so
+every figure it shows has been through the one small-cell step."""
 
 from __future__ import annotations
 
@@ -10,17 +11,16 @@ import pandas as pd
 from core.run_summary import RunSummary
 from core.settings import Settings
 from dashboards.definitions import DBT_PROJECT_NAME, Definitions
-from dashboards.queries import SiteData
+from dashboards.disclosure import ALL, Published
 
 DBT_DOCS = "dbt-docs/index.html"
-ALL = "All participants"
 
 
 @dataclass
 class Context:
     settings: Settings
     run: RunSummary
-    data: SiteData
+    pub: Published
     definitions: Definitions
 
     @property
@@ -33,14 +33,16 @@ def model_link(model: str) -> str:
     return f"{DBT_DOCS}#!/model/model.{DBT_PROJECT_NAME}.{model}"
 
 
-def group_labels(df: pd.DataFrame) -> pd.Series:
-    """The group of a site mart row (grouping_name, group_value) as the pages name it."""
-    prefix = {"care_track": "Care track: ", "sex_at_birth": "Sex: "}
-    return pd.Series(
-        [
-            ALL if g == "all" else prefix[g] + str(v)
-            for g, v in zip(df["grouping_name"], df["group_value"], strict=True)
-        ],
-        index=df.index,
-        dtype=object,
+def hidden_note(ctx: Context, table: pd.DataFrame, what: str) -> str:
+    """The note under a chart that leaves out hidden points (METRICS.md: it says so)."""
+    marker = ctx.pub.marker
+    if table.empty or not table.isin([marker]).any().any():
+        return ""
+    return (
+        f"{what} hidden by the small-cell rule are left out of the chart and show as {marker} "
+        f"in its download and tables: a count from 1 to {ctx.min_cell - 1}, or a value hidden "
+        "so that one cannot be worked out."
     )
+
+
+__all__ = ["ALL", "Context", "hidden_note", "model_link"]

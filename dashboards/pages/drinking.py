@@ -2,69 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.charts import Chart, Page, add_dropdown, empty, mark_hidden, pretty, style
-from dashboards.pages import ALL, Context, group_labels
-from dashboards.suppress import show_rate, suppress_frame
+from dashboards.charts import Chart, Page, add_dropdown, empty, mark_hidden, numeric, pretty, style
+from dashboards.disclosure import RISK_LEVELS, group_order
+from dashboards.pages import Context, hidden_note
 
 
-def group_order(groups: list[str]) -> list[str]:
-    return sorted(set(groups), key=lambda g: (g != ALL, not g.startswith("Care"), g))
-
-
-def partitions(groups: list[str]) -> list[tuple[str, object, list[str]]]:
-    """All participants = the care tracks = the sexes: two partitions of the same total."""
-    tracks = [g for g in groups if g.startswith("Care track: ")]
-    sexes = [g for g in groups if g.startswith("Sex: ")]
-    return [("group", ALL, tracks), ("group", ALL, sexes)]
-
-
-def rate_col(values, denominators, min_cell: int, digits: int = 2) -> list[float | None]:
-    out = []
-    for v, n in zip(values, denominators, strict=True):
-        r = show_rate(None if pd.isna(v) else float(v), n, min_cell)
-        out.append(None if r is None else round(r, digits))
-    return out
-
-
-def monthly_shown(ctx: Context) -> pd.DataFrame:
-    df = ctx.data.get("drinking_monthly")
-    if df.empty:
-        return df
-    base = pd.DataFrame(
-        {
-            "group": group_labels(df),
-            "treatment_month": df["treatment_month"].astype(int),
-            "n_participants": df["participants"],
-            "n_participants_reporting": df["participants_reporting"],
-            "n_not_reporting": df["participants_not_reporting"],
-        }
-    )
-    shown = suppress_frame(
-        base,
-        ["n_participants", "n_participants_reporting", "n_not_reporting"],
-        ctx.min_cell,
-        row_lines=[("n_participants", ("n_participants_reporting", "n_not_reporting"))],
-        partitions=partitions(list(base["group"])),
-        within=["treatment_month"],
-        hidden_cols=["n_not_reporting"],
-    )
-    m = ctx.min_cell
-    shown["drink_free_days_per_30_observed"] = rate_col(
-        df["mean_drink_free_days_per_30"], df["participants_reporting"], m
-    )
-    shown["drink_free_days_per_30_conservative"] = rate_col(
-        df["mean_drink_free_days_per_30_conservative"], df["participants"], m
-    )
-    shown["heavy_days_per_30_observed"] = rate_col(
-        df["mean_heavy_days_per_30"], df["participants_reporting"], m
-    )
-    return shown
-
-
-def by_month_chart(ctx: Context, shown: pd.DataFrame, kind: str) -> Chart:
+def by_month_chart(ctx: Context, kind: str) -> Chart:
     if kind == "dfd":
         slug, title = "drink-free-days-by-month", "Drink-free days per 30, by treatment month"
         y_title = "Drink-free days per 30 (mean)"
@@ -82,12 +27,11 @@ def by_month_chart(ctx: Context, shown: pd.DataFrame, kind: str) -> Chart:
         anchor = "heavy"
     x_title = "Treatment month (0 = baseline)"
     models = ("site_drinking_monthly", "program_outcomes_monthly")
-    if shown.empty:
+    table = ctx.pub.table(slug)
+    if table.empty:
         return Chart(
-            slug, title, empty(title, x_title, y_title, "No data yet"), shown, definition, anchor
+            slug, title, empty(title, x_title, y_title, "No data yet"), table, definition, anchor
         )
-    cols = ["group", "treatment_month", "n_participants", "n_participants_reporting", *series]
-    table = shown[cols]
     groups = group_order(list(table["group"]))
     fig = go.Figure()
     sets = []
@@ -99,7 +43,7 @@ def by_month_chart(ctx: Context, shown: pd.DataFrame, kind: str) -> Chart:
             fig.add_trace(
                 go.Scatter(
                     x=g["treatment_month"],
-                    y=g[col],
+                    y=numeric(g[col]),
                     name=label,
                     mode="lines+markers",
                     customdata=g[["n_participants_reporting", "n_participants"]].astype(str),
@@ -114,7 +58,8 @@ def by_month_chart(ctx: Context, shown: pd.DataFrame, kind: str) -> Chart:
     fig.update_xaxes(dtick=1)
     fig.update_yaxes(rangemode="tozero")
     style(fig, title, x_title, y_title)
-    return Chart(slug, title, fig, table, definition, anchor, models)
+    note = hidden_note(ctx, table, "Months")
+    return Chart(slug, title, fig, table, definition, anchor, models, note=note)
 
 
 def baseline_month3(ctx: Context) -> Chart:
@@ -122,25 +67,16 @@ def baseline_month3(ctx: Context) -> Chart:
     x_title, y_title = "Group", "Drink-free days per 30 (mean)"
     definition = ("site_drink_free_paired",)
     models = ("site_drink_free_paired", "participant_drinking_monthly")
-    df = ctx.data.get("drink_free_paired")
-    if df.empty:
+    shown = ctx.pub.table(slug)
+    if shown.empty:
         fig = empty(title, x_title, y_title, "No participant has reached month 3 yet")
-        return Chart(slug, title, fig, df, definition, "drink-free", models)
-    n = df["participants_paired"]
-    base = pd.DataFrame({"group": group_labels(df), "n_participants": n})
-    shown = suppress_frame(
-        base, ["n_participants"], ctx.min_cell, partitions=partitions(list(base["group"]))
-    )
-    m = ctx.min_cell
-    shown["baseline_dfd_per_30"] = rate_col(df["baseline_drink_free_days_per_30"], n, m)
-    shown["month3_dfd_per_30"] = rate_col(df["month3_drink_free_days_per_30"], n, m)
-    shown = shown.set_index("group").loc[group_order(list(shown["group"]))].reset_index()
+        return Chart(slug, title, fig, shown, definition, "drink-free", models)
     fig = go.Figure()
     for col, label in (("baseline_dfd_per_30", "Baseline"), ("month3_dfd_per_30", "Month 3")):
         fig.add_trace(
             go.Bar(
                 x=[pretty(g) for g in shown["group"]],
-                y=shown[col],
+                y=numeric(shown[col]),
                 name=label,
                 customdata=shown[["n_participants"]].astype(str),
                 hovertemplate=(
@@ -151,9 +87,11 @@ def baseline_month3(ctx: Context) -> Chart:
         )
     fig.update_layout(barmode="group")
     cols = ["baseline_dfd_per_30", "month3_dfd_per_30"]
-    mark_hidden(fig, [pretty(g) for g in shown["group"]], shown[cols], f"n<{ctx.min_cell}")
+    values = shown[cols].apply(numeric)
+    mark_hidden(fig, [pretty(g) for g in shown["group"]], values, ctx.pub.marker)
     style(fig, title, x_title, y_title)
-    return Chart(slug, title, fig, shown, definition, "drink-free", models)
+    note = hidden_note(ctx, shown, "Groups")
+    return Chart(slug, title, fig, shown, definition, "drink-free", models, note=note)
 
 
 def rates_chart(ctx: Context, kind: str) -> Chart:
@@ -171,24 +109,16 @@ def rates_chart(ctx: Context, kind: str) -> Chart:
         anchor = "who-risk"
     x_title = "Group"
     models = ("site_responder_rates", "program_outcomes")
-    df = ctx.data.get("responder_rates")
-    if df.empty:
+    shown = ctx.pub.table(slug)
+    if shown.empty:
         fig = empty(title, x_title, y_title, "No data yet")
-        return Chart(slug, title, fig, df, definition, anchor, models)
-    base = pd.DataFrame({"group": group_labels(df)})
-    for key in rates:
-        base[f"n_{key}_eligible"] = df[f"{key}_eligible"]
-    counts = [f"n_{key}_eligible" for key in rates]
-    shown = suppress_frame(base, counts, ctx.min_cell, partitions=partitions(list(base["group"])))
-    for key in rates:
-        shown[f"{key}_rate"] = rate_col(df[f"{key}_rate"], df[f"{key}_eligible"], ctx.min_cell, 4)
-    shown = shown.set_index("group").loc[group_order(list(shown["group"]))].reset_index()
+        return Chart(slug, title, fig, shown, definition, anchor, models)
     fig = go.Figure()
     for key, label in rates.items():
         fig.add_trace(
             go.Bar(
                 x=[pretty(g) for g in shown["group"]],
-                y=shown[f"{key}_rate"],
+                y=numeric(shown[f"{key}_rate"]),
                 name=label,
                 customdata=shown[[f"n_{key}_eligible"]].astype(str),
                 hovertemplate=(
@@ -197,14 +127,12 @@ def rates_chart(ctx: Context, kind: str) -> Chart:
             )
         )
     fig.update_layout(barmode="group")
-    cols = [f"{key}_rate" for key in rates]
-    mark_hidden(fig, [pretty(g) for g in shown["group"]], shown[cols], f"n<{ctx.min_cell}")
+    values = shown[[f"{key}_rate" for key in rates]].apply(numeric)
+    mark_hidden(fig, [pretty(g) for g in shown["group"]], values, ctx.pub.marker)
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     style(fig, title, x_title, y_title)
-    return Chart(slug, title, fig, shown, definition, anchor, models)
-
-
-RISK_LEVELS = ("abstinent", "low", "medium", "high", "very high")
+    note = hidden_note(ctx, shown, "Rates")
+    return Chart(slug, title, fig, shown, definition, anchor, models, note=note)
 
 
 def risk_shift_chart(ctx: Context) -> Chart:
@@ -212,28 +140,11 @@ def risk_shift_chart(ctx: Context) -> Chart:
     x_title, y_title = "Risk level in the last completed treatment month", "Risk level at baseline"
     definition = ("site_risk_shift",)
     models = ("site_risk_shift", "participant_outcomes")
-    df = ctx.data.get("risk_shift")
-    total = df[df["baseline_risk_level"] == "all"] if not df.empty else df
-    if total.empty or int(total["participants"].iloc[0]) == 0:
+    shown = ctx.pub.table(slug)
+    if shown.empty:
         fig = empty(title, x_title, y_title, "No participant has a completed month yet")
-        return Chart(slug, title, fig, pd.DataFrame(), definition, "who-risk", models)
-    levels = range(len(RISK_LEVELS))
-    cols = [f"n_last_{RISK_LEVELS[k].replace(' ', '_')}" for k in levels]
-    names = {str(k): RISK_LEVELS[k] for k in levels} | {"all": "all"}
-    rows = pd.DataFrame(
-        {
-            "baseline_level": df["baseline_risk_level"].map(names),
-            **{col: df[f"last_level_{k}"].astype(int) for k, col in zip(levels, cols, strict=True)},
-            "n_total": df["participants"].astype(int),
-        }
-    )
-    shown = suppress_frame(
-        rows,
-        [*cols, "n_total"],
-        ctx.min_cell,
-        row_lines=[("n_total", tuple(cols))],
-        partitions=[("baseline_level", "all", list(RISK_LEVELS))],
-    )
+        return Chart(slug, title, fig, shown, definition, "who-risk", models)
+    cols = [f"n_last_{lv.replace(' ', '_')}" for lv in RISK_LEVELS]
     # Rows and columns as drawn: the levels, then the totals (written, not coloured).
     labels_y = [*RISK_LEVELS, "all"]
     labels_x = [*RISK_LEVELS, "total"]
@@ -258,7 +169,8 @@ def risk_shift_chart(ctx: Context) -> Chart:
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
     style(fig, title, x_title, y_title)
-    return Chart(slug, title, fig, shown, definition, "who-risk", models)
+    note = hidden_note(ctx, shown, "Cells")
+    return Chart(slug, title, fig, shown, definition, "who-risk", models, note=note)
 
 
 def build(ctx: Context) -> Page:
@@ -268,10 +180,9 @@ def build(ctx: Context) -> Page:
         "Self-reported drinking from daily check-ins, by treatment month since care start. "
         "Use the menu at the top right of a chart to pick a care track or sex.",
     )
-    shown = monthly_shown(ctx)
     page.charts += [
-        by_month_chart(ctx, shown, "dfd"),
-        by_month_chart(ctx, shown, "heavy"),
+        by_month_chart(ctx, "dfd"),
+        by_month_chart(ctx, "heavy"),
         baseline_month3(ctx),
         rates_chart(ctx, "nhdd"),
         rates_chart(ctx, "risk"),

@@ -1,80 +1,87 @@
-"""The front page: headline figures as of the run (site_overview), freshness, the last
-validation, links. Every figure is a column of a mart; this module formats and suppresses."""
+"""The front page: headline figures as of the run, freshness, the last validation, links. Every
+figure is a cell of the disclosure step (the same cell as on its page: one figure, one
+suppression); this module formats."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from dashboards.charts import Page
+from dashboards.disclosure import ALL, ALL_TYPES
 from dashboards.pages import DBT_DOCS, Context
-from dashboards.suppress import show_count, show_rate
 
 DASH = "–"
 
 
-def _value(row: pd.Series | None, column: str) -> float | int | None:
-    if row is None:
+def _cell(table: pd.DataFrame, where: dict, column: str) -> object:
+    """One published value (a number, the hidden marker, or None when absent)."""
+    if table.empty or column not in table:
         return None
-    value = row[column]
-    return None if pd.isna(value) else value
+    rows = table
+    for k, v in where.items():
+        rows = rows[rows[k] == v]
+    if rows.empty:
+        return None
+    value = rows[column].iloc[0]
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
-def retention_headline(row: pd.Series | None, min_cell: int) -> tuple[float | None, object]:
-    """Kaplan-Meier retention at day 90 as shown, with the number at risk at day 90 as shown.
-
-    Not shown when fewer than min_cell participants were at risk at day 90 (the curve is cut
-    there on the retention page too) or when nobody has been followed that long yet.
-    """
-    at_risk = _value(row, "km_at_risk_day_90")
-    value = show_rate(_value(row, "km_retention_day_90"), at_risk, min_cell)
-    return value, show_count(at_risk, min_cell)
+def _text(value: object, fmt: str) -> str:
+    if value is None:
+        return DASH
+    return value if isinstance(value, str) else format(value, fmt)
 
 
 def headlines(ctx: Context) -> list[dict]:
-    m = ctx.min_cell
-    df = ctx.data.get("overview")
-    row = None if df.empty else df.iloc[0]
+    pub = ctx.pub
+    overview = pub.table("overview")
     cards = []
-    n = show_count(_value(row, "participants_in_care"), m)
+    n = _cell(overview, {}, "n_participants_in_care")
     cards.append(
         {
             "label": "Participants in care",
-            "value": DASH if n is None else (f"{n:,}" if isinstance(n, int) else n),
+            "value": _text(n, ","),
             "note": "started care, retention status in care (still in their first episode)",
             "link": "metrics.html#in-care",
         }
     )
-    r90, at_risk = retention_headline(row, m)
+    r90 = _cell(overview, {}, "km_retention_day_90")
+    at_risk = _cell(overview, {}, "n_km_at_risk_day_90")
     cards.append(
         {
             "label": "Retention at day 90 (Kaplan-Meier)",
-            "value": DASH if r90 is None else f"{r90:.0%}",
+            "value": _text(r90, ".0%"),
             "note": "Kaplan-Meier estimate of staying in care 90 days"
             + ("" if at_risk is None else f" ({at_risk} at risk at day 90)"),
             "link": "metrics.html#retention",
         }
     )
-    n_pair = _value(row, "participants_paired")
+    paired = pub.table("baseline-vs-month-3")
+    n_pair = _cell(paired, {"group": ALL}, "n_participants")
     if not n_pair:
         dfd, note = DASH, "no participant has reported in both baseline and month 3 yet"
     else:
-        base = show_rate(_value(row, "baseline_drink_free_days_per_30"), n_pair, m)
-        m3 = show_rate(_value(row, "month3_drink_free_days_per_30"), n_pair, m)
-        dfd = DASH if m3 is None or base is None else f"{m3:.1f} vs {base:.1f}"
-        note = (
-            f"drink-free days per 30 in month 3 against baseline ({show_count(n_pair, m)} paired)"
-        )
+        base = _cell(paired, {"group": ALL}, "baseline_dfd_per_30")
+        m3 = _cell(paired, {"group": ALL}, "month3_dfd_per_30")
+        if isinstance(base, str) or isinstance(m3, str):
+            dfd = pub.marker
+        else:
+            dfd = DASH if m3 is None or base is None else f"{m3:.1f} vs {base:.1f}"
+        note = f"drink-free days per 30 in month 3 against baseline ({n_pair} paired)"
     cards.append({"label": "Drink-free days", "value": dfd, "note": note, "link": "drinking.html"})
-    rate = None
-    if row is not None:
-        rate = show_rate(_value(row, "attendance_rate"), row["attendance_attended_or_noshow"], m)
+    month = pub.values.get("attendance_month")
+    rate = _cell(
+        pub.table("attendance-rate"),
+        {"month": month, "appointment_type": ALL_TYPES},
+        "attendance_rate",
+    )
     cards.append(
         {
             "label": "Attendance rate",
-            "value": DASH if rate is None else f"{rate:.0%}",
+            "value": _text(rate, ".0%"),
             "note": "no appointments yet"
-            if row is None
-            else f"attended / (attended + no-show) in {row['attendance_month']}",
+            if month is None
+            else f"attended / (attended + no-show) in {month}",
             "link": "engagement.html",
         }
     )
@@ -82,7 +89,7 @@ def headlines(ctx: Context) -> list[dict]:
 
 
 def freshness(ctx: Context) -> dict | None:
-    df = ctx.data.get("freshness")
+    df = ctx.pub.records.get("freshness", pd.DataFrame())
     if df.empty:
         return None
     row = df.iloc[0]
@@ -98,7 +105,7 @@ def freshness(ctx: Context) -> dict | None:
 def validation_status(ctx: Context) -> dict:
     v = ctx.run.validation
     if v is None:
-        history = ctx.data.get("validation_runs")
+        history = ctx.pub.records.get("validation_runs", pd.DataFrame())
         if history.empty:
             return {"kind": "none"}
         last = history.iloc[-1]

@@ -33,6 +33,7 @@ DEFINITIONS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             "at_risk",
             "site_km_at_day",
             "site_numbers_at_risk",
+            "site_km_grid",
         ),
         (
             "participant_retention",

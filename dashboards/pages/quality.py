@@ -1,4 +1,7 @@
-"""Data quality: deliveries, rows loaded and quarantined, quarantine summary, validation runs."""
+"""Data quality: deliveries, rows loaded and quarantined, quarantine summary, validation runs.
+
+Rows and files are not people: their counts are shown exactly (METRICS.md). The quarantine
+summary names file, column and reason only, never a row's values."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import plotly.graph_objects as go
 from core.privacy import scrub
 from dashboards.charts import Chart, Page, empty, numeric, style, table_view
 from dashboards.pages import Context
-from dashboards.suppress import show_count
 
 
 # Free text from the quality tables (reasons) must never carry an id onto the site.
@@ -16,17 +18,10 @@ def rows_chart(ctx: Context) -> Chart:
     slug, title = "rows-loaded", "Rows loaded and quarantined by export date"
     x_title, y_title = "Export date", "Rows"
     definition = ("site_quality_deliveries",)
-    daily = ctx.data.get("deliveries_daily")
-    if daily.empty:
+    shown = ctx.pub.table(slug)
+    if shown.empty:
         fig = empty(title, x_title, y_title, "No deliveries recorded yet")
-        return Chart(slug, title, fig, daily, definition, "quality")
-    shown = pd.DataFrame(
-        {
-            "export_date": pd.to_datetime(daily["export_date"]).dt.strftime("%Y-%m-%d"),
-            "n_rows_loaded": [show_count(v, ctx.min_cell) for v in daily["rows_loaded"]],
-            "n_rows_quarantined": [show_count(v, ctx.min_cell) for v in daily["rows_quarantined"]],
-        }
-    )
+        return Chart(slug, title, fig, shown, definition, "quality")
     fig = go.Figure()
     for col, label in (("n_rows_loaded", "Loaded"), ("n_rows_quarantined", "Quarantined")):
         fig.add_trace(
@@ -47,21 +42,10 @@ def validation_chart(ctx: Context) -> Chart:
     slug, title = "validation-history", "Validation history"
     x_title, y_title = "Run", "Expectations passed"
     definition = ("site_quality_validation",)
-    df = ctx.data.get("validation_runs")
-    if df.empty:
+    shown = ctx.pub.table(slug)
+    if shown.empty:
         fig = empty(title, x_title, y_title, "No validation run recorded yet")
-        return Chart(slug, title, fig, df, definition, "quality")
-    shown = pd.DataFrame(
-        {
-            "run_id": df["run_id"].map(scrub),
-            "run_at": pd.to_datetime(df["run_at"]).dt.strftime("%Y-%m-%d %H:%M"),
-            "share_passed": df["share_passed"].round(4),
-            "outcome": [
-                "critical failure" if c else ("warnings" if w else "passed")
-                for c, w in zip(df["critical_failed"], df["warnings_failed"], strict=True)
-            ],
-        }
-    )
+        return Chart(slug, title, fig, shown, definition, "quality")
     colors = {"passed": "#3a9d5d", "warnings": "#e0a030", "critical failure": "#b3261e"}
     fig = go.Figure(
         go.Bar(
@@ -80,7 +64,7 @@ def validation_chart(ctx: Context) -> Chart:
 
 
 def deliveries_table(ctx: Context) -> dict | None:
-    df = ctx.data.get("deliveries")
+    df = ctx.pub.records.get("deliveries", pd.DataFrame())
     if df.empty:
         return None
     recent = df.sort_values(["export_date", "source_file"], ascending=[False, True]).head(60)
@@ -90,15 +74,15 @@ def deliveries_table(ctx: Context) -> dict | None:
             "file": recent["source_file"].map(scrub),
             "status": recent["status"]
             + recent["redelivery"].map(lambda r: " (re-delivered)" if r is True else ""),
-            "rows loaded": [show_count(v, ctx.min_cell) for v in recent["rows_loaded"]],
-            "rows quarantined": [show_count(v, ctx.min_cell) for v in recent["rows_quarantined"]],
+            "rows loaded": recent["rows_loaded"].astype(int).to_numpy(),
+            "rows quarantined": recent["rows_quarantined"].astype(int).to_numpy(),
         }
     )
     return table_view(table)
 
 
 def quarantine_table(ctx: Context) -> dict | None:
-    df = ctx.data.get("quarantine")
+    df = ctx.pub.records.get("quarantine", pd.DataFrame())
     if df.empty:
         return None
     table = pd.DataFrame(
@@ -106,14 +90,14 @@ def quarantine_table(ctx: Context) -> dict | None:
             "file": df["source_file"].map(scrub),
             "column": df["column_name"].map(scrub),
             "reason": df["reason"].map(scrub),
-            "rows": [show_count(v, ctx.min_cell) for v in df["rows"]],
+            "rows": df["rows"].astype(int).to_numpy(),
         }
     )
     return table_view(table)
 
 
 def failed_runs_table(ctx: Context) -> dict | None:
-    df = ctx.data.get("validation_runs")
+    df = ctx.pub.records.get("validation_runs", pd.DataFrame())
     failed = df[df["failed_expectations"].notna()].tail(10) if not df.empty else df
     if failed.empty:
         return None

@@ -11,6 +11,7 @@ import pytest
 from dashboards_support import make_run, make_settings, publish_site
 
 from dashboards.definitions import MissingDefinition, Span, load_definitions, paragraphs
+from dashboards.disclosure import disclose
 from dashboards.pages import Context, metrics
 from dashboards.publish import PAGE_BUILDERS
 from dashboards.queries import SiteData
@@ -18,7 +19,7 @@ from dashboards.queries import SiteData
 
 def _blocks_the_site_shows(settings) -> set[str]:
     definitions = load_definitions(settings)
-    ctx = Context(settings, make_run("names"), SiteData(), definitions)
+    ctx = Context(settings, make_run("names"), disclose(SiteData(), 11), definitions)
     names = {b for _, blocks, _ in metrics.DEFINITIONS.values() for b in blocks}
     for builder in PAGE_BUILDERS:
         for chart in builder(ctx).charts:
@@ -44,7 +45,7 @@ def test_every_block_the_site_shows_is_a_dbt_doc_block(tmp_path, dbt_manifest):
 
 def test_every_chart_anchor_is_an_entry_of_the_definitions_page(tmp_path, dbt_manifest):
     settings = make_settings(tmp_path, tmp_path / "none.duckdb", dbt_manifest)
-    ctx = Context(settings, make_run("a"), SiteData(), load_definitions(settings))
+    ctx = Context(settings, make_run("a"), disclose(SiteData(), 11), load_definitions(settings))
     anchors = {chart.metric_anchor for b in PAGE_BUILDERS for chart in b(ctx).charts}
     assert anchors <= set(metrics.DEFINITIONS)
 

@@ -91,6 +91,25 @@ def test_small_cells_show_as_less_than_11(published):
     _, site = published
     text = (site / "data" / "retention-by-cohort.csv").read_text()
     assert "<11" in text
+    assert "suppressed" not in "".join(p.read_text() for p in (site / "data").glob("*.csv"))
+
+
+def test_quality_page_shows_rows_exactly(published):
+    """Rows and files are not people: the quality page shows their counts as they are."""
+    _, site = published
+    with (site / "data" / "rows-loaded.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["n_rows_quarantined"] for r in rows] == ["5"] * 5  # the fixture's 5 per night
+    quality = (site / "quality.html").read_text()
+    assert "<td>3</td>" in quality  # the quarantine summary: 3 rows for one file and reason
+    assert "p_" not in quality.split("<main>")[1].split("validation/index.html")[0]
+
+
+def test_chart_notes_say_what_is_left_out(published):
+    _, site = published
+    text = (site / "retention.html").read_text()
+    assert "left out of the chart and show as &lt;11" in text
+    assert 'id="small-cells"' in (site / "metrics.html").read_text()
 
 
 def test_mostly_small_data_still_builds_with_cells_marked(tmp_path, tiny_warehouse):
@@ -98,11 +117,12 @@ def test_mostly_small_data_still_builds_with_cells_marked(tmp_path, tiny_warehou
     assert small_counts_in_csvs(site) == []
     shown = "".join(p.read_text() for p in (site / "data").glob("*.csv"))
     assert shown.count("<11") > 20
-    # Rates over fewer than 11 are blank: the heat map has no rate for any small cohort.
+    # Rates over fewer than 11 are hidden, and say so (never blank): the heat map has no rate
+    # for any small cohort.
     with (site / "data" / "retention-by-cohort.csv").open(newline="") as f:
         for row in csv.DictReader(f):
             if row["n_known_90d"] == "<11":
-                assert row["retained_90d"] == ""
+                assert row["retained_90d"] == "<11"
     assert ids_in_site(site) == []
 
 

@@ -6,14 +6,14 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dashboards.disclosure import disclose
+from dashboards.queries import SiteData
 from dashboards.suppress import (
-    SUPPRESSED_LABEL,
     Constraint,
     determined_cells,
     show_count,
     show_rate,
     suppress_cells,
-    suppress_frame,
 )
 
 MIN = 11
@@ -62,15 +62,25 @@ def test_complements_cascade_through_columns():
     assert not determined_cells(cells, cons, hidden)
 
 
-def test_suppress_frame_marks_small_and_complement_cells():
-    df = pd.DataFrame(
+def test_disclosure_marks_small_and_complement_cells_alike():
+    """A care track of 7 enrolled beside a shown total: it and the next-smallest track are
+    hidden, both as <11 (one marker: a separate one would tell which is small)."""
+    funnel = pd.DataFrame(
         {
-            "track": ["all", "a", "b", "c"],
-            "n_enrolled": [100, 7, 60, 33],
+            "care_track": ["all", "a", "b", "c"],
+            "enrolled": [100, 7, 60, 33],
+            "started": [0, 0, 0, 0],
+            "not_started": [100, 7, 60, 33],
+            **{
+                f"{c}_{h}d{s}": [0] * 4
+                for h in (30, 90, 180)
+                for c, s in (("retained", "_known"), ("retained", ""), ("not_retained", ""))
+            },
+            **{f"retention_rate_{h}d": [None] * 4 for h in (30, 90, 180)},
         }
     )
-    shown = suppress_frame(df, ["n_enrolled"], MIN, partitions=[("track", "all", ["a", "b", "c"])])
-    assert shown["n_enrolled"].tolist() == [100, "<11", 60, SUPPRESSED_LABEL]
+    shown = disclose(SiteData(frames={"funnel": funnel}), MIN).table("enrolment-funnel")
+    assert shown["n_enrolled"].tolist() == [100, "<11", 60, "<11"]
 
 
 def _shown_values(cells, hidden):

@@ -9,10 +9,9 @@ import pytest
 from dashboards_fake_marts import build_warehouse, site_settings
 from dashboards_support import AS_OF
 
-from dashboards.pages.index import retention_headline
-from dashboards.pages.retention import at_risk_table, km_shown
+from dashboards.disclosure import disclose
 from dashboards.publish import with_banner
-from dashboards.suppress import SUPPRESSED_LABEL
+from dashboards.queries import SiteData
 from dashboards.templates import BANNER_END, BANNER_START, banner_html, page_html
 
 CURVE = pd.DataFrame(
@@ -49,46 +48,63 @@ def curve_marts(tmp_path_factory):
         }
 
 
-def test_curve_is_cut_where_fewer_than_11_are_at_risk_and_small_counts_marked(curve_marts):
-    curves = curve_marts["site_retention_curves"]
-    shown = km_shown(
-        curves[curves["curve"] == "cohort_month"].sort_values(["group_value", "day"]), 11
+def _published(marts: dict, min_cell: int = 11):
+    curves, at_risk = marts["site_retention_curves"], marts["site_retention_at_risk"]
+    data = SiteData(
+        frames={
+            "retention_curve": curves[curves["curve"] == "cohort_month"].sort_values(
+                ["group_value", "day"]
+            ),
+            "at_risk_cohort": at_risk[at_risk["curve"] == "cohort_month"],
+            "overview": marts["site_overview"],
+        }
     )
-    assert shown["n_at_risk"].map(lambda v: isinstance(v, int) and v >= 11).all()
-    assert shown[shown["group"] == "all"]["day"].tolist() == [0, 10, 80, 95]
-    assert shown.loc[shown["day"] == 10, "n_dropouts"].tolist()[0] == "<11"
+    return disclose(data, min_cell)
+
+
+def test_curve_is_shown_at_fixed_days_and_cut_where_fewer_than_11_are_at_risk(curve_marts):
+    shown = _published(curve_marts).table("retention-km-cohort")
+    overall = shown[shown["group"] == "all"]
+    # At risk on the fixed days: 60, 30, 30, 14, then 9 at day 180: the curve stops at day 90.
+    assert overall["day"].tolist() == [0, 30, 60, 90]
+    assert overall["n_at_risk"].tolist()[0] == 60
+    # Day 0 has no dropout: 1.0. Up to day 30, 60 and 90 there are 5, 5 and 7 dropouts: any of
+    # those estimates would give the small count away, so they are hidden, never rounded.
+    assert overall["retention"].tolist() == [1.0, "<11", "<11", "<11"]
+    assert "n_dropouts" not in shown and "n_censored" not in shown
 
 
 def test_numbers_at_risk_take_the_first_row_on_or_after_the_day(curve_marts):
-    at_risk = curve_marts["site_retention_at_risk"]
-    table = at_risk_table(at_risk[at_risk["curve"] == "cohort_month"], 11).set_index("group")
+    table = _published(curve_marts).table("retention-km-cohort-at-risk").set_index("group")
     assert table.loc["all", "n_at_risk_day_0"] == 60
-    assert table.loc["all", "n_at_risk_day_30"] == 30  # first row on or after day 30 is day 80
-    assert table.loc["all", "n_at_risk_day_90"] == 14
     assert table.loc["all", "n_at_risk_day_365"] == 0
-    # b at day 90 is 9 (small); "all" minus a would give it away, so a is hidden too (even at 0:
-    # it is the only other part of that day's line).
+    # b at day 90 is 9 (small); "all" minus a would give it away, so a is hidden too.
     assert table.loc["b", "n_at_risk_day_90"] == "<11"
-    assert table.loc["a", "n_at_risk_day_90"] == SUPPRESSED_LABEL
     day90 = table["n_at_risk_day_90"].tolist()
-    assert sum(v in ("<11", SUPPRESSED_LABEL) for v in day90) != 1
+    assert sum(v == "<11" for v in day90) != 1
 
 
-def test_day_90_retention_is_the_last_step_on_or_before_day_90(curve_marts):
+def test_day_90_retention_is_the_published_point_of_the_overall_curve(curve_marts):
     row = curve_marts["site_overview"].iloc[0]
     assert row["km_retention_day_90"] == 0.84 and row["km_at_risk_day_90"] == 14
-    assert retention_headline(row, 11) == (0.84, 14)
-    # Fewer than 15 still at risk at day 90: not shown, and the count shows as small.
-    assert retention_headline(row, 15) == (None, "<15")
+    overview = _published(curve_marts).table("overview").iloc[0]
+    curve = _published(curve_marts).table("retention-km-cohort")
+    point = curve[(curve["group"] == "all") & (curve["day"] == 90)].iloc[0]
+    # One figure, one suppression: the overview shows what the curve shows at day 90.
+    assert overview["km_retention_day_90"] == point["retention"]
+    assert overview["n_km_at_risk_day_90"] == point["n_at_risk"]
 
 
 def test_day_90_retention_is_not_shown_before_anyone_is_followed_that_long(tmp_path_factory):
     short = CURVE[CURVE["day"] < 90]
     path = _site_marts_over(short, tmp_path_factory, "short")
     with duckdb.connect(str(path), read_only=True) as con:
-        row = con.execute("select * from marts.site_overview").df().iloc[0]
-    assert pd.isna(row["km_retention_day_90"]) and pd.isna(row["km_at_risk_day_90"])
-    assert retention_headline(row, 11) == (None, None)
+        marts = {
+            n: con.execute(f"select * from marts.{n}").df()
+            for n in ("site_retention_curves", "site_retention_at_risk", "site_overview")
+        }
+    overview = _published(marts).table("overview").iloc[0]
+    assert overview["km_retention_day_90"] is None
 
 
 def test_banner_slot_is_replaced_not_stacked():
