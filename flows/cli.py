@@ -108,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the nightly pipeline as one Prefect flow",
         description="Ingest, dbt build, validate with Great Expectations and "
         "publish the dashboards, as one Prefect flow run. Exit status 0 when "
-        "everything succeeded and the site was published, 1 otherwise.",
+        "everything succeeded and the site was published, 1 when the run failed, 3 when "
+        "another run holds the warehouse, 128+N when signal N stopped it (143 for SIGTERM, "
+        "130 for Ctrl-C); a failed or stopped run keeps the last good marts and site.",
         epilog=EPILOG,
     )
     _add_locations(r, "exports", "warehouse", "site")
@@ -183,9 +185,11 @@ def cmd_ingest(settings: Settings) -> int:
 
 
 def cmd_run(settings: Settings) -> int:
-    from flows import prefect_env
+    from flows import prefect_env, signals
 
     prefect_env.configure(settings)
+    # With no PREFECT_API_URL the run starts a temporary server: it must not outlive the run.
+    prefect_env.guard_temporary_server()
     from core.warehouse import WarehouseBusyError
     from flows.pipeline import last_run_path, nightly_run
 
@@ -200,6 +204,10 @@ def cmd_run(settings: Settings) -> int:
     summary_file = last_run_path(settings)
     if summary_file.exists():
         print(summary_file.read_text(), end="")
+    stop = signals.received()
+    if stop is not None and not state.is_completed():
+        print(f"Run FAILED: {state.message or signals.Stopped(stop)}", file=sys.stderr)
+        return signals.exit_status(stop)
     if state.is_completed():
         print(f"Run succeeded. Warehouse: {settings.warehouse_path}")
         print(f"Site: {settings.site_dir / 'index.html'}")
@@ -268,12 +276,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"aud-outcomes: invalid setting: {exc}", file=sys.stderr)
         return 2
     from core.warehouse import WarehouseBusyError
+    from flows import signals
 
     try:
+        if args.command in ("run", "demo"):
+            # Outside the flow's steps too (Prefect's start, the summary): a stop with a status.
+            with signals.stop_on_signals():
+                return COMMANDS[args.command](settings)
         return COMMANDS[args.command](settings)
     except WarehouseBusyError as exc:
         print(f"aud-outcomes: {exc}", file=sys.stderr)
         return 3
+    except signals.Stopped as exc:
+        print(f"aud-outcomes: {exc}", file=sys.stderr)
+        return signals.exit_status(exc.signum)
     except KeyboardInterrupt:
         print("aud-outcomes: interrupted", file=sys.stderr)
         return 130

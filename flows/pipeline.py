@@ -4,6 +4,9 @@ Import this module only after `flows.prefect_env.configure()` (the CLI does that
 The public marts change only when the whole run succeeded: dbt builds into a candidate schema,
 Great Expectations validates the candidate, and only then are the tables promoted to `marts` and
 the dashboards rebuilt. A failure keeps the last good marts and site and fails the flow run.
+SIGTERM or Ctrl-C stops the run the same way, says which step it stopped ("stopped by SIGTERM
+during dbt build") and ends the flow run Crashed (flows/signals.py). A run that holds the run lock
+closes the flow runs that killed runs of the same warehouse left open (flows/stale_runs.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import get_run_context
+from prefect.exceptions import TerminationSignal
+from prefect.states import Crashed, State
 
 from core.engine import Engine
 from core.folders import write_atomically
@@ -25,6 +31,7 @@ from core.run_summary import IngestReport, RunSummary, ValidationResult
 from core.settings import Settings
 from core.warehouse import run_lock
 from engines import engine_for
+from flows import signals, stale_runs
 
 
 class PipelineError(RuntimeError):
@@ -218,11 +225,14 @@ def _record(settings: Settings, summary: RunSummary) -> None:
             {**dataclasses.asdict(summary), "engine": settings.engine}, default=str, indent=2
         ),
     )
-    create_markdown_artifact(
-        markdown=markdown,
-        key="nightly-run-summary",
-        description="What the nightly run loaded, checked and published.",
-    )
+    try:
+        create_markdown_artifact(
+            markdown=markdown,
+            key="nightly-run-summary",
+            description="What the nightly run loaded, checked and published.",
+        )
+    except Exception as exc:  # the files above are the record; the API may be gone (a stop)
+        get_run_logger().warning("The run summary was not sent to Prefect: %s", exc)
 
 
 def settings_for_run(
@@ -281,30 +291,66 @@ def _run_steps(settings: Settings, engine: Engine, summary: RunSummary) -> None:
             from dashboards.publish import discard_site
 
             discard_site(build)  # gone once swapped in; removed when a step failed
-    except Exception as exc:
-        summary.error = str(exc) if isinstance(exc, PipelineError) else f"{step} failed: {exc}"
-        try:
-            summary.site_dir = publish_failure_task(settings, summary)
-        except Exception as banner_error:  # the run's own error is the one to report
-            summary.site_error = f"the failure could not be marked on the site: {banner_error}"
-            get_run_logger().error("Could not mark the failure on the site: %s", banner_error)
+    except BaseException as exc:
+        # A stop signal is recorded whatever exception reached here: dbt turns it into its own
+        # "dbt build failed: ..." with an empty reason.
+        stop = signals.received()
+        if stop is not None:
+            summary.error = f"{signals.stop_reason(stop)} during {step}"
+        elif not isinstance(exc, Exception):
+            raise  # Prefect's own termination (a cancelled served run): Prefect ends it
+        else:
+            summary.error = str(exc) if isinstance(exc, PipelineError) else f"{step} failed: {exc}"
+        with signals.deferred():  # a second signal must not cut the banner short
+            try:
+                summary.site_dir = publish_failure_task(settings, summary)
+            except Exception as banner_error:  # the run's own error is the one to report
+                summary.site_error = f"the failure could not be marked on the site: {banner_error}"
+                get_run_logger().error("Could not mark the failure on the site: %s", banner_error)
+        if stop is not None:
+            raise signals.Stopped(stop) from exc
         if isinstance(exc, PipelineError):
             raise
         raise PipelineError(summary.error) from exc
 
 
-@flow(name="nightly-run", validate_parameters=True)
+def _close_dead_runs(settings: Settings, summary: RunSummary) -> None:
+    """Close the flow runs killed runs of this warehouse left open (call holding the run lock)."""
+    logger = get_run_logger()
+    try:
+        flow_run = get_run_context().flow_run
+        closed = stale_runs.close_dead_runs(
+            settings.warehouse_path,
+            found_by=f"run {summary.run_id} (flow run {flow_run.name})",
+            current=flow_run.id,
+        )
+    except Exception as exc:  # housekeeping: never a reason to skip the night
+        logger.warning("Could not check for flow runs left open by killed runs: %s", exc)
+        return
+    if closed:
+        logger.warning(
+            "Marked %d flow run(s) left open by killed runs as ended: %s",
+            len(closed),
+            ", ".join(closed),
+        )
+
+
+@flow(name=stale_runs.FLOW_NAME, validate_parameters=True)
 def nightly_run(
     exports: str | None = None,
     warehouse: str | None = None,
     site: str | None = None,
     as_of: str | None = None,
     engine: str | None = None,
-) -> RunSummary:
+) -> RunSummary | State:
     """Ingest the night's exports, rebuild the outcome marts, validate them and publish.
 
     engine "spark" builds, validates, promotes and serves the marts on Apache Spark (local mode);
     ingestion, quarantine, manifest and validation history stay in the DuckDB file.
+
+    Stopped by SIGTERM or SIGINT, the run keeps the last good marts and site like any failure
+    and ends Crashed, its message saying which signal stopped which step (a served run cancelled
+    through the API ends Cancelled, as Prefect does it).
     """
     settings = settings_for_run(exports, warehouse, site, as_of, engine)
     summary = RunSummary(
@@ -314,9 +360,21 @@ def nightly_run(
     )
     # Freeze the as-of date for every step, even a run that crosses midnight.
     settings = settings.model_copy(update={"as_of": summary.as_of})
-    try:
-        with run_lock(settings.warehouse_path):
-            _run_steps(settings, engine_for(settings), summary)
-    finally:
-        _record(settings, summary)
-    return summary
+    stopped = None
+    with signals.stop_on_signals():
+        try:
+            with run_lock(settings.warehouse_path):
+                _close_dead_runs(settings, summary)
+                _run_steps(settings, engine_for(settings), summary)
+        except signals.Stopped as exc:
+            stopped = exc
+            summary.error = summary.error or f"{signals.stop_reason(exc.signum)} before ingest"
+        finally:
+            with signals.deferred():
+                _record(settings, summary)
+    if stopped is None:
+        return summary
+    get_run_logger().error("Run %s", summary.error)
+    if signals.prefect_control_intent() is not None:
+        raise TerminationSignal(stopped.signum) from stopped  # the runner's cancel: Prefect's
+    return Crashed(message=summary.error)

@@ -10,6 +10,7 @@ import os
 import sys
 
 from core.settings import Settings
+from core.warehouse import WarehouseBusyError, run_lock
 
 NO_SERVER = (
     "aud-outcomes serve needs a Prefect server that outlives it: start one with "
@@ -27,6 +28,33 @@ def deployment_parameters(settings: Settings) -> dict[str, str]:
     }
 
 
+def close_dead_runs(settings: Settings) -> None:
+    """Before serving: close the flow runs a killed serve (or run) of this warehouse left open.
+
+    Such a run holds the deployment's one concurrency slot until its lease runs out (about 5
+    minutes), so the first run after a restart would wait. Holding the run lock proves no run of
+    the warehouse is alive (flows/stale_runs.py); when a run holds it, its flow runs are left as
+    they are (it is alive, and ends them itself).
+    """
+    from flows import stale_runs
+
+    try:
+        with run_lock(settings.warehouse_path):
+            closed = stale_runs.close_dead_runs(
+                settings.warehouse_path, found_by=f"aud-outcomes serve (pid {os.getpid()}) at start"
+            )
+    except WarehouseBusyError:
+        return
+    except Exception as exc:  # housekeeping: serving matters more
+        print(f"Could not check for flow runs left open by killed runs: {exc}", file=sys.stderr)
+        return
+    if closed:
+        print(
+            f"Marked {len(closed)} flow run(s) left open by killed runs as ended: "
+            + ", ".join(closed)
+        )
+
+
 def serve(settings: Settings) -> int:
     if not os.environ.get("PREFECT_API_URL"):
         print(NO_SERVER, file=sys.stderr)
@@ -37,6 +65,7 @@ def serve(settings: Settings) -> int:
 
     from flows.pipeline import nightly_run
 
+    close_dead_runs(settings)
     print(
         f"Serving deployment nightly-run/{settings.deployment_name}: cron "
         f"'{settings.schedule_cron}' in {settings.timezone}, warehouse {settings.warehouse_path}."

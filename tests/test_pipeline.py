@@ -4,13 +4,18 @@ Prefect server) -> warehouse and site; then the ways a run must fail loudly and 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import shutil
+import signal
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from core.warehouse import run_lock
+from tests.processes import SLOW_MODEL, Cli, flow_runs_for, run_env, slow_dbt_project
 from tests.support import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
@@ -158,8 +163,10 @@ def _failed_run_on_a_copy(
 def test_stale_data_fails_loudly_and_keeps_last_good_site(published, tmp_path):
     stale = AS_OF + dt.timedelta(days=40)
     result, index, new_runs = _failed_run_on_a_copy(published, tmp_path, stale)
-    assert "freshness" in (result.stdout + result.stderr).lower()
-    assert "freshness" in index.lower() and "validation/index.html" in index
+    # The failed check says its figure and its limit in words (expectations/messages.py).
+    stale_check = "the newest check-in is 41 day(s) old"
+    assert stale_check in result.stdout + result.stderr and "the limit is 3" in result.stdout
+    assert stale_check in index and "validation/index.html" in index
     assert new_runs == 1  # the failed run is in the validation history too
 
 
@@ -223,3 +230,53 @@ def test_a_site_that_cannot_be_published_leaves_the_marts_as_they_were(published
     # The same night with a usable site folder does change the marts: the check above can fail.
     assert run(tmp_path / "good-site").returncode == 0
     assert _marts_snapshot(warehouse) != before
+
+
+def test_sigterm_during_dbt_build_says_so_and_keeps_the_last_good_run(
+    published, tmp_path, prefect_api
+):
+    """systemd stopping the service, or an operator's `kill`: the run stops within seconds (dbt's
+    query too), says which step was stopped, keeps the last good marts and site, releases the
+    warehouse and ends its flow run Crashed, not Running."""
+    warehouse, site = tmp_path / "warehouse.duckdb", tmp_path / "site"
+    shutil.copy(published["warehouse"], warehouse)
+    shutil.copytree(published["site"], site)
+    marts_before, pages_before = _marts_snapshot(warehouse), _pages(site)
+    env = run_env(
+        {
+            "AUD_DATA_DIR": str(tmp_path / "state"),
+            "AUD_DBT_PROJECT_DIR": str(slow_dbt_project(tmp_path)),
+        }
+    )
+    dbt_log = tmp_path / "state" / "dbt" / "logs" / "dbt.log"  # written as dbt goes
+    args = ("run", "--exports", str(published["exports"]), "--warehouse", str(warehouse))
+    cli = Cli(tmp_path / "run", *args, "--site", str(site), "--as-of", AS_OF.isoformat(), env=env)
+    try:
+        started = re.compile(rf"START .*{SLOW_MODEL}")
+        deadline = time.monotonic() + 180
+        while not (dbt_log.exists() and started.search(dbt_log.read_text(errors="replace"))):
+            assert cli.proc.poll() is None and time.monotonic() < deadline, cli.output()
+            time.sleep(0.2)
+        time.sleep(1)
+        stopped_at = time.monotonic()
+        status = cli.stop(signal.SIGTERM, timeout=60)
+        took = time.monotonic() - stopped_at
+    finally:
+        cli.kill_everything()
+    reason = "stopped by SIGTERM during dbt build"
+    assert status == 143, cli.output()
+    assert took < 30  # the slow model alone would run for minutes: dbt's query was stopped
+    assert f"Run FAILED: {reason}" in cli.stderr()
+    assert "dbt build failed: dbt build failed" not in cli.output()
+    summary = warehouse.with_name(warehouse.name + ".last-run.md").read_text()
+    assert f"Error: {reason}" in summary
+    record = json.loads(warehouse.with_name(warehouse.name + ".last-run.json").read_text())
+    assert record["error"] == reason
+    assert _marts_snapshot(warehouse) == marts_before
+    assert _pages(site) == pages_before
+    assert reason in (site / "index.html").read_text()
+    with run_lock(warehouse):  # released
+        pass
+    (flow_run,) = flow_runs_for(prefect_api, warehouse)
+    assert flow_run["state"]["type"] == "CRASHED"
+    assert flow_run["state"]["message"] == reason
