@@ -51,3 +51,8 @@ class RunSummary:
     # dbt docs (index.html, manifest.json, catalog.json) to publish under <site>/dbt-docs/
     dbt_docs_dir: Path | None = None
     step_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step
+    analytics_path: Path | None = None  # the analysts' copy written after the publish
+    analytics_error: str | None = None  # the copy could not be written (the site is published)
+    new_warehouse: bool = False  # the run created the warehouse file
+    alerts: list[str] = field(default_factory=list)  # "webhook: delivered", ...
+    summary_error: str | None = None  # the summary files beside the warehouse were not written

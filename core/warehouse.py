@@ -186,12 +186,15 @@ def run_lock(warehouse: Path) -> Iterator[None]:
                 f"another run (pid {holder}) is using the warehouse {path.name[:-5]}; "
                 "try again when it has finished"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        # The pid only names the holder to a refused run: a full disk must not stop the run here.
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
         try:
             yield
         finally:
-            os.ftruncate(fd, 0)
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

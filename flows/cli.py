@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -141,6 +142,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CRON",
         help="schedule, in the program time zone (default '0 3 * * *') (AUD_SCHEDULE_CRON)",
     )
+
+    st = sub.add_parser(
+        "status",
+        help="the last run and whether the last successful one is recent enough",
+        description="Print the last run's time, state and site, and the age of the last "
+        "successful run, from the summary files beside the warehouse (it answers at once, even "
+        "while a run holds the warehouse). Exit status 0 when the last successful run is at most "
+        "AUD_MAX_RUN_AGE_HOURS (default 26) old, 1 otherwise: for cron or a monitoring system.",
+        epilog=EPILOG,
+    )
+    _add_locations(st, "warehouse")
+    st.add_argument(
+        "--max-age-hours",
+        dest="max_run_age_hours",
+        type=float,
+        metavar="H",
+        help="age limit of the last successful run (AUD_MAX_RUN_AGE_HOURS)",
+    )
     return parser
 
 
@@ -171,16 +190,28 @@ def cmd_generate(settings: Settings) -> int:
 
 def cmd_ingest(settings: Settings) -> int:
     from core.warehouse import run_lock
-    from flows.ingest import ingest_exports
+    from flows.ingest import DropFolderChanged, NoSpaceLeft, ingest_exports
 
-    with run_lock(settings.warehouse_path):
-        report = ingest_exports(settings.exports_dir, settings.warehouse_path, settings)
+    try:
+        with run_lock(settings.warehouse_path):
+            report = ingest_exports(settings.exports_dir, settings.warehouse_path, settings)
+    except (DropFolderChanged, NoSpaceLeft) as exc:  # said in one line; nothing half-written
+        print(f"aud-outcomes: ingest failed: {exc}", file=sys.stderr)
+        return 1
     print(
         f"Ingested {len(report.new_delivery_ids)} new file(s) of {report.files_seen} into "
         f"{settings.warehouse_path}: {report.rows_loaded} rows loaded, {report.rows_quarantined} "
         f"rows quarantined, {report.files_quarantined} file(s) quarantined whole, "
         f"{report.files_skipped} already loaded, {report.files_empty} empty."
     )
+    new = len(report.new_delivery_ids)
+    if new and report.files_loaded == 0 and report.files_empty == 0:
+        print(
+            f"aud-outcomes: nothing could be read: all {new} new file(s) were quarantined whole "
+            "(see quality.quarantine)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -193,6 +224,7 @@ def cmd_run(settings: Settings) -> int:
     from core.warehouse import WarehouseBusyError
     from flows.pipeline import last_run_path, nightly_run
 
+    started = time.time() - 1  # file times have coarse resolution on some file systems
     state = nightly_run(
         exports=str(settings.exports_dir),
         warehouse=str(settings.warehouse_path),
@@ -202,8 +234,14 @@ def cmd_run(settings: Settings) -> int:
         return_state=True,
     )
     summary_file = last_run_path(settings)
-    if summary_file.exists():
+    if summary_file.exists() and summary_file.stat().st_mtime >= started:
         print(summary_file.read_text(), end="")
+    else:  # never show an earlier run's summary as this one's
+        print(
+            f"aud-outcomes: the run summary could not be written to {summary_file} "
+            "(see the log above); the Prefect artifact nightly-run-summary has it",
+            file=sys.stderr,
+        )
     stop = signals.received()
     if stop is not None and not state.is_completed():
         print(f"Run FAILED: {state.message or signals.Stopped(stop)}", file=sys.stderr)
@@ -259,12 +297,21 @@ def cmd_serve(settings: Settings) -> int:
     return serve(settings)
 
 
+def cmd_status(settings: Settings) -> int:
+    from flows.status import status
+
+    result = status(settings)
+    print("\n".join(result.lines))
+    return result.exit_code
+
+
 COMMANDS = {
     "generate": cmd_generate,
     "ingest": cmd_ingest,
     "run": cmd_run,
     "demo": cmd_demo,
     "serve": cmd_serve,
+    "status": cmd_status,
 }
 
 

@@ -29,13 +29,24 @@ from core.engine import Engine
 from core.folders import write_atomically
 from core.run_summary import IngestReport, RunSummary, ValidationResult
 from core.settings import Settings
-from core.warehouse import run_lock
+from core.warehouse import WarehouseBusyError, run_lock
 from engines import engine_for
-from flows import signals, stale_runs
+from flows import alerts, signals, stale_runs
 
 
 class PipelineError(RuntimeError):
     """A step failed; the message says which and why."""
+
+
+def _expected_failures() -> tuple[type[BaseException], ...]:
+    import duckdb
+
+    return (RuntimeError, OSError, duckdb.Error)
+
+
+# A step's own failure (a check, dbt, the drop folder, the disk, the database): "failed". Anything
+# else (a programming error) or a stop signal: "crashed", for the alerts.
+EXPECTED_FAILURES = _expected_failures()
 
 
 def _transient_io(task, task_run, state) -> bool:
@@ -140,6 +151,16 @@ def purge_task(engine: Engine) -> None:
         )
 
 
+@task(name="publish-analytics-copy", cache_policy=NO_CACHE)
+def analytics_task(settings: Settings, engine: Engine) -> Path:
+    """The analysts' copy of the public tables just published (engines/analytics.py)."""
+    from engines.analytics import publish_analytics_copy
+
+    path = publish_analytics_copy(settings, engine)
+    get_run_logger().info("Analysts' copy published: %s and %s", path, settings.parquet_dir)
+    return path
+
+
 @task(name="build-site", cache_policy=NO_CACHE)
 def build_site_task(settings: Settings, summary: RunSummary, engine: Engine) -> Path:
     """The site from the validated candidate, before anything is promoted: a site that cannot be
@@ -198,6 +219,13 @@ def summary_markdown(summary: RunSummary, engine: str | None = None) -> str:
         lines.append(f"- Site: {summary.site_dir}")
     if summary.site_error:
         lines.append(f"- Site NOT updated: {summary.site_error}")
+    if summary.analytics_path:
+        lines.append(f"- Analysts' copy: {summary.analytics_path}")
+    if summary.analytics_error:
+        lines.append(f"- Analysts' copy NOT updated: {summary.analytics_error}")
+    if summary.new_warehouse:
+        lines.append("- New warehouse: this run created the warehouse file")
+    lines += [f"- Alert {line}" for line in summary.alerts]
     return "\n".join(lines) + "\n"
 
 
@@ -214,17 +242,37 @@ def _timed(summary: RunSummary, step: str, fn, *args):
         summary.step_seconds[step] = round(time.perf_counter() - started, 3)
 
 
+def _alert(settings: Settings, summary: RunSummary) -> None:
+    """Tell people of a failed, crashed or warning night (flows/alerts.py); never raises."""
+    alert = alerts.alert_for(settings, summary, summary_markdown(summary, settings.engine))
+    if alert is not None:
+        summary.alerts = alerts.send(settings, alert)
+
+
 def _record(settings: Settings, summary: RunSummary) -> None:
+    """The summary beside the warehouse (and the last success's, for `status`), then Prefect's
+    artifact. Files that cannot be written (a full disk) are said in the log and the summary;
+    the run's own outcome is not hidden by it."""
+    summary.finished_at = dt.datetime.now(dt.UTC)
     markdown = summary_markdown(summary, settings.engine)
-    path = last_run_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, markdown)
-    write_atomically(
-        last_run_path(settings, ".json"),
-        json.dumps(
-            {**dataclasses.asdict(summary), "engine": settings.engine}, default=str, indent=2
-        ),
+    record = json.dumps(
+        {**dataclasses.asdict(summary), "engine": settings.engine}, default=str, indent=2
     )
+    try:
+        path = last_run_path(settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, markdown)
+        write_atomically(last_run_path(settings, ".json"), record)
+        if summary.error is None:
+            write_atomically(settings.warehouse_path.with_name(
+                settings.warehouse_path.name + ".last-success.json"), record)  # fmt: skip
+    except OSError as exc:
+        summary.summary_error = (
+            f"the run summary could not be written beside the warehouse ({exc}); the files "
+            "there are from an earlier run"
+        )
+        get_run_logger().error("%s", summary.summary_error)
+        markdown = summary_markdown(summary, settings.engine) + f"- {summary.summary_error}\n"
     try:
         create_markdown_artifact(
             markdown=markdown,
@@ -291,16 +339,25 @@ def _run_steps(settings: Settings, engine: Engine, summary: RunSummary) -> None:
             from dashboards.publish import discard_site
 
             discard_site(build)  # gone once swapped in; removed when a step failed
+        step = "analysts' copy"
+        try:
+            summary.analytics_path = _timed(summary, "analytics", analytics_task, settings, engine)
+        except Exception as exc:  # marts and site are out: a warning, not a failed night
+            summary.analytics_error = str(exc)
+            get_run_logger().warning("The analysts' copy was not updated: %s", exc)
     except BaseException as exc:
         # A stop signal is recorded whatever exception reached here: dbt turns it into its own
         # "dbt build failed: ..." with an empty reason.
         stop = signals.received()
+        summary.failed_step = step
         if stop is not None:
             summary.error = f"{signals.stop_reason(stop)} during {step}"
+            summary.crashed = True
         elif not isinstance(exc, Exception):
             raise  # Prefect's own termination (a cancelled served run): Prefect ends it
         else:
             summary.error = str(exc) if isinstance(exc, PipelineError) else f"{step} failed: {exc}"
+            summary.crashed = not isinstance(exc, EXPECTED_FAILURES)
         with signals.deferred():  # a second signal must not cut the banner short
             try:
                 summary.site_dir = publish_failure_task(settings, summary)
@@ -309,8 +366,8 @@ def _run_steps(settings: Settings, engine: Engine, summary: RunSummary) -> None:
                 get_run_logger().error("Could not mark the failure on the site: %s", banner_error)
         if stop is not None:
             raise signals.Stopped(stop) from exc
-        if isinstance(exc, PipelineError):
-            raise
+        if isinstance(exc, PipelineError | WarehouseBusyError):
+            raise  # the busy warehouse keeps its type: the CLI exits 3
         raise PipelineError(summary.error) from exc
 
 
@@ -364,6 +421,7 @@ def nightly_run(
     with signals.stop_on_signals():
         try:
             with run_lock(settings.warehouse_path):
+                summary.new_warehouse = not settings.warehouse_path.exists()
                 _close_dead_runs(settings, summary)
                 _run_steps(settings, engine_for(settings), summary)
         except signals.Stopped as exc:
@@ -371,6 +429,7 @@ def nightly_run(
             summary.error = summary.error or f"{signals.stop_reason(exc.signum)} before ingest"
         finally:
             with signals.deferred():
+                _alert(settings, summary)
                 _record(settings, summary)
     if stopped is None:
         return summary

@@ -104,11 +104,30 @@ def _sql_text(text: str) -> str:
 
 
 def document(con: duckdb.DuckDBPyConnection, schema: str, docs: dict) -> None:
-    """COMMENT ON each table and column of `docs` (table: (description, columns))."""
+    """COMMENT ON each table and column of `docs` (table: (description, columns)) whose comment
+    differs: a night writes nothing when they are current (a full disk fails at the first file,
+    with its own message, not here)."""
+    current = dict(
+        con.execute(
+            "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = ? "
+            "AND database_name = current_database()",
+            [schema],
+        ).fetchall()
+    )
+    current |= {
+        f"{t}.{c}": text
+        for t, c, text in con.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() "
+            "WHERE schema_name = ? AND database_name = current_database()",
+            [schema],
+        ).fetchall()
+    }
     for table, (description, columns) in docs.items():
-        con.execute(f"COMMENT ON TABLE {schema}.{table} IS {_sql_text(description)}")
+        if current.get(table) != description:
+            con.execute(f"COMMENT ON TABLE {schema}.{table} IS {_sql_text(description)}")
         for column, text in columns.items():
-            con.execute(f"COMMENT ON COLUMN {schema}.{table}.{column} IS {_sql_text(text)}")
+            if current.get(f"{table}.{column}") != text:
+                con.execute(f"COMMENT ON COLUMN {schema}.{table}.{column} IS {_sql_text(text)}")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -161,6 +161,15 @@ def _check_against_lifelines(curve: pd.DataFrame, subjects: pd.DataFrame) -> Non
     np.testing.assert_allclose(
         curve["retention"].to_numpy(), lifelines_retention, rtol=0, atol=1e-9
     )
+    # The 95% interval: lifelines' default, the log-log ("exponential Greenwood") one.
+    bands = kmf.confidence_interval_survival_function_
+    assert bands.index.is_monotonic_increasing
+    at = bands.reindex(bands.index.union(curve["day"])).ffill().loc[curve["day"]]
+    lower, upper = at.iloc[:, 0].fillna(1.0).to_numpy(), at.iloc[:, 1].fillna(1.0).to_numpy()
+    np.testing.assert_allclose(curve["retention_lower_95"].to_numpy(), lower, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(curve["retention_upper_95"].to_numpy(), upper, rtol=0, atol=1e-9)
+    assert (curve["retention_lower_95"] <= curve["retention"] + 1e-12).all()
+    assert (curve["retention"] <= curve["retention_upper_95"] + 1e-12).all()
 
 
 def test_retention_curve_equals_lifelines(generated):

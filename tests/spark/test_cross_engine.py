@@ -29,6 +29,8 @@ CONTRACT_TABLES = [
     "retention_curve",
     "participant_drinking_monthly",
     "appointment_attendance_monthly",
+    "participant_initiation",
+    "program_rates",
 ]
 DASHBOARD_TABLES = [
     "participants",

@@ -4,6 +4,7 @@ with participants as (
         cohort_month,
         care_track,
         sex_at_birth,
+        age_band,
         care_start_date,
         -- month m has elapsed when its last day (day index 30m - 1) is on or before the as-of date
         cast(floor(({{ days_between('care_start_date', as_of_date()) }} + 1) / 30.0) as bigint)
@@ -21,6 +22,7 @@ monthly as (
         participant_id,
         treatment_month,
         reported_days,
+        drinking_days,
         heavy_drinking_days,
         risk_level
     from {{ ref('participant_drinking_monthly') }}
@@ -32,6 +34,7 @@ per_participant as (
         participants.cohort_month,
         participants.care_track,
         participants.sex_at_birth,
+        participants.age_band,
         participants.months_elapsed >= 3 as month3_elapsed,
         case
             when participants.months_treated >= {{ outcome_months() }} then {{ outcome_months() }}
@@ -41,6 +44,8 @@ per_participant as (
             as reported_days_2_3,
         coalesce(sum(case when monthly.treatment_month in (2, 3) then monthly.heavy_drinking_days end), 0)
             as heavy_days_2_3,
+        coalesce(sum(case when monthly.treatment_month in (2, 3) then monthly.drinking_days end), 0)
+            as drinking_days_2_3,
         max(case when monthly.treatment_month = 0 then monthly.risk_level end) as baseline_risk_level
     from participants
     left join monthly
@@ -50,6 +55,7 @@ per_participant as (
         participants.cohort_month,
         participants.care_track,
         participants.sex_at_birth,
+        participants.age_band,
         participants.months_elapsed,
         participants.months_treated
 ),
@@ -71,11 +77,16 @@ select
     cast(cohort_month as string) as cohort_month,
     cast(care_track as string) as care_track,
     cast(sex_at_birth as string) as sex_at_birth,
+    cast(age_band as string) as age_band,
     cast(month3_elapsed as boolean) as month3_elapsed,
     -- FDA-style responder: no heavy day in months 2-3 and >= 80% of their 60 days reported
     cast(case
         when month3_elapsed then heavy_days_2_3 = 0 and reported_days_2_3 >= 48
     end as boolean) as no_heavy_drinking_months_2_3,
+    -- FDA-style abstinence responder: the same, with no drinking day at all
+    cast(case
+        when month3_elapsed then drinking_days_2_3 = 0 and reported_days_2_3 >= 48
+    end as boolean) as abstinent_months_2_3,
     cast(reported_days_2_3 as bigint) as reported_days_months_2_3,
     cast(heavy_days_2_3 as bigint) as heavy_drinking_days_months_2_3,
     cast(baseline_risk_level as integer) as baseline_risk_level,

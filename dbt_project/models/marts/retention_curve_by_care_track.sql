@@ -16,5 +16,7 @@ select
     cast(at_risk as bigint) as at_risk,
     cast(dropouts as bigint) as dropouts,
     cast(censored as bigint) as censored,
-    cast(retention as double) as retention
+    cast(retention as double) as retention,
+    cast(retention_lower_95 as double) as retention_lower_95,
+    cast(retention_upper_95 as double) as retention_upper_95
 from curve
