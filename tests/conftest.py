@@ -16,6 +16,7 @@ import urllib.request
 
 import pytest
 
+from tests.receivers import smtp_receiver, webhook_receiver
 from tests.support import TEST_STATE, VENV_BIN
 
 
@@ -87,3 +88,15 @@ def chromium() -> str:
     if not path:
         pytest.skip("Chromium is not installed: run `apt-get install chromium` (or `make browser`)")
     return path
+
+
+@pytest.fixture
+def webhook():
+    """A real HTTP receiver of alert webhooks (tests/receivers.py)."""
+    yield from webhook_receiver()
+
+
+@pytest.fixture
+def mailbox():
+    """A real SMTP server (aiosmtpd) that keeps the alert e-mails (tests/receivers.py)."""
+    yield from smtp_receiver()

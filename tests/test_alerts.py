@@ -11,20 +11,10 @@ import pytest
 from core.run_summary import RunSummary, ValidationResult
 from core.settings import Settings
 from flows import alerts
-from tests.receivers import Mailbox, Webhook, smtp_receiver, webhook_receiver
+from tests.receivers import Mailbox, Webhook
 
 PID = "p_0123456789abcdef"
 FIELDS = {"text", "status", "run_id", "as_of", "failed_step", "summary", "site_url"}
-
-
-@pytest.fixture
-def webhook():
-    yield from webhook_receiver()
-
-
-@pytest.fixture
-def mailbox():
-    yield from smtp_receiver()
 
 
 def _summary(**over) -> RunSummary:

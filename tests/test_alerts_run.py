@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-from tests.receivers import smtp_receiver, webhook_receiver
 from tests.support import run_cli
 
 pytestmark = pytest.mark.slow
@@ -17,16 +16,6 @@ pytestmark = pytest.mark.slow
 AS_OF = dt.date(2026, 10, 15)
 PARTICIPANT_ID = re.compile(r"p_[0-9a-f]{16}")
 FIELDS = {"text", "status", "run_id", "as_of", "failed_step", "summary", "site_url"}
-
-
-@pytest.fixture
-def webhook():
-    yield from webhook_receiver()
-
-
-@pytest.fixture
-def mailbox():
-    yield from smtp_receiver()
 
 
 def test_a_failed_night_alerts_once_and_status_tells_the_age(
