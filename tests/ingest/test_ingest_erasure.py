@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from core.settings import Settings
 from flows.ingest import load
 from tests.ingest.ingest_support import P1, P2, Drop, appointment, checkin, participant
 
@@ -110,3 +111,26 @@ def test_the_rewritten_warehouse_keeps_every_table_view_and_comment(drop: Drop) 
         assert con.execute(
             "SELECT comment FROM duckdb_tables() WHERE table_name = 'kept'"
         ).fetchall() == [("grain: one row",)]
+
+
+def test_a_withdrawal_removes_the_analysts_copies_made_before_it(drop: Drop) -> None:
+    """The analysts' copy and its Parquet hold the participant until the next publish writes
+    them anew: they go with the rewrite of the warehouse."""
+    _night_one(drop)
+    drop.ingest()
+    settings = Settings(data_dir=drop.root)
+    copy, parquet = settings.analytics_path, settings.parquet_dir
+    assert copy.parent == drop.warehouse.parent
+    copy.write_bytes(P1.encode())
+    parquet.mkdir()
+    (parquet / "participants.parquet").write_bytes(P1.encode())
+    drop.ingest()  # nothing withdrawn: the copies stay
+    assert copy.exists() and parquet.exists()
+
+    drop.write(
+        "app/participants_20261108.csv",
+        [participant(P1, data_sharing_consent="false", updated_at="2026-11-08T09:00:00Z")],
+    )
+    assert drop.ingest().withdrawals_erased == 1
+    assert not copy.exists() and not parquet.exists()
+    assert _bytes_holding(drop, P1) == {}
