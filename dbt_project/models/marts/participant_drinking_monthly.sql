@@ -10,7 +10,11 @@ with day_counts as (
         cast(count(case when took_medication then 1 end) as bigint) as medication_days,
         cast(count(took_medication) as bigint) as medication_reported_days,
         avg(cast(craving_score as double)) as mean_craving_score,
-        cast(count(craving_score) as bigint) as craving_reported_days
+        cast(count(craving_score) as bigint) as craving_reported_days,
+        -- drink-free answers on the month's last 7 days (day indexes 30m - 7 .. 30m - 1)
+        cast(count(case
+            when is_drink_free and day_index >= 30 * treatment_month - 7 then 1
+        end) as bigint) as drink_free_last_7
     from {{ ref('int_drinking_days') }}
     group by participant_id, treatment_month
 ),
@@ -34,7 +38,8 @@ months as (
         coalesce(day_counts.medication_days, 0) as medication_days,
         coalesce(day_counts.medication_reported_days, 0) as medication_reported_days,
         day_counts.mean_craving_score,
-        coalesce(day_counts.craving_reported_days, 0) as craving_reported_days
+        coalesce(day_counts.craving_reported_days, 0) as craving_reported_days,
+        coalesce(day_counts.drink_free_last_7, 0) as drink_free_last_7
     from {{ ref('int_treatment_months') }} as windows
     inner join {{ ref('int_participants_care_start') }} as participants
         on windows.participant_id = participants.participant_id
@@ -83,6 +88,11 @@ select
     cast({{ safe_ratio('reported_days', 'window_days') }} as double) as report_coverage,
     cast({{ safe_ratio('total_drinks * 14', 'reported_days') }} as double) as grams_per_day,
     cast(risk_level as integer) as risk_level,
+    -- 7-day point-prevalence abstinence: all of the last 7 days answered 0 drinks (intent to
+    -- treat: a missing, skipped, drinking or post-discharge day counts against)
+    cast(case
+        when treatment_month >= 1 and month_elapsed then drink_free_last_7 = 7
+    end as boolean) as abstinent_last_7_days,
     cast(medication_days as bigint) as medication_days,
     cast(medication_reported_days as bigint) as medication_reported_days,
     cast(mean_craving_score as double) as mean_craving_score,
