@@ -32,7 +32,8 @@ class Engine(Protocol):
         """dbt's docs of the public marts; the folder holding static_index.html, or None."""
 
     def promote_marts(self) -> list[str]:
-        """Copy the validated candidate marts to `marts`; the tables copied."""
+        """Copy the validated candidate marts to `marts`, then drop the candidate schema (analysts
+        see `marts` only); the tables copied."""
 
     def marts_schema(self) -> str:
         """The schema about to be published: the candidate when a build made it, else `marts`."""

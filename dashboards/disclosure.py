@@ -570,7 +570,7 @@ def _appointments(data: SiteData, cells: Cells, layouts: dict) -> None:
     rows_o, rows_r = [], []
     types_by_month: dict[str, list[str]] = {}
     for _, r in df.iterrows():
-        m = str(r["month"])
+        m = str(r["calendar_month"])
         t = ALL_TYPES if r["appointment_type"] == "all" else str(r["appointment_type"])
         types_by_month.setdefault(m, []).append(t)
         k = {s: cells.add(("appt", s, m, t), r[s]) for s in ("scheduled", *STATUSES)}

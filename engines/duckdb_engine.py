@@ -3,6 +3,8 @@
 dbt builds a nightly run's marts into a candidate schema; analysts and dashboards read `marts`.
 Promotion copies them inside one transaction, so a reader sees either last night's tables or
 tonight's, never a mix, and a failed build or validation leaves `marts` as the last good run made.
+The same transaction drops the candidate: once promoted, nothing beside `marts` looks like the
+public tables (a failed night keeps its candidate, for the quality team to look at).
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ class DuckDBEngine:
                         f'create or replace table {PUBLIC_SCHEMA}."{name}" as '
                         f'select * from {source}."{name}"'
                     )
+                if source != PUBLIC_SCHEMA:
+                    con.execute(f'drop schema "{source}" cascade')
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")

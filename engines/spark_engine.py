@@ -211,6 +211,17 @@ def promote_marts_spark(settings: Settings, public_schema: str = "marts") -> lis
     return tables
 
 
+def drop_candidate_spark(settings: Settings, public_schema: str = PUBLIC_SCHEMA) -> None:
+    """Once promoted, the candidate database goes (tables and files): nothing beside `marts`
+    looks like the public tables. A failed night keeps its candidate (nothing promoted)."""
+    source = settings.candidate_schema
+    if source == public_schema:
+        return
+    session = spark_session(settings)
+    if session.catalog.databaseExists(source):
+        session.sql(f"drop database {source} cascade")
+
+
 def _stored_tables(session, database: str) -> list:
     """The database's tables and views; listTables also lists the session's temporary views,
     which belong to no database."""
@@ -249,7 +260,9 @@ class SparkEngine:
         return run_dbt_docs_spark(self.settings)
 
     def promote_marts(self) -> list[str]:
-        return promote_marts_spark(self.settings)
+        tables = promote_marts_spark(self.settings)
+        drop_candidate_spark(self.settings)
+        return tables
 
     def tables(self, schema: str) -> set[str]:
         session = spark_session(self.settings)

@@ -48,20 +48,32 @@ def duckdb1_python() -> Path:
     return python
 
 
+_BUILT: dict[str, tuple[Settings, DuckDBEngine]] = {}
+
+
+def analysts_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, DuckDBEngine]:
+    """One generated program through ingest, the real dbt build into the candidate, promotion
+    and the analysts' copy, made once per test session: tests/test_analysts_cookbook.py reads
+    the same copy (imported as `test_analytics`, the module pytest itself loaded)."""
+    if "copy" not in _BUILT:
+        root = tmp_path_factory.mktemp("analytics")
+        settings = Settings(
+            data_dir=root, exports=root / "exports", warehouse=root / "wh" / "warehouse.duckdb",
+            as_of=AS_OF,
+        )  # fmt: skip
+        generate_exports(settings.exports_dir, participants=80, seed=2, as_of=AS_OF)
+        ingest_exports(settings.exports_dir, settings.warehouse_path, settings)
+        engine = DuckDBEngine(settings)
+        engine.build_marts()
+        engine.promote_marts()
+        publish_analytics_copy(settings, engine)
+        _BUILT["copy"] = settings, engine
+    return _BUILT["copy"]
+
+
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> tuple[Settings, DuckDBEngine]:
-    root = tmp_path_factory.mktemp("analytics")
-    settings = Settings(
-        data_dir=root, exports=root / "exports", warehouse=root / "wh" / "warehouse.duckdb",
-        as_of=AS_OF,
-    )  # fmt: skip
-    generate_exports(settings.exports_dir, participants=80, seed=2, as_of=AS_OF)
-    ingest_exports(settings.exports_dir, settings.warehouse_path, settings)
-    engine = DuckDBEngine(settings)
-    engine.build_marts()
-    engine.promote_marts()
-    publish_analytics_copy(settings, engine)
-    return settings, engine
+    return analysts_copy(tmp_path_factory)
 
 
 def _old_client(python: Path, code: str, *args: str) -> subprocess.CompletedProcess:
@@ -119,6 +131,28 @@ def test_a_duckdb_1_client_reads_the_same_rows_as_the_warehouse(published, duckd
     # Never the candidate schema, the raw rejected rows or the withdrawn participants' hashes.
     assert not any(name.startswith(settings.candidate_schema) for name in seen["tables"])
     assert "quality.withdrawn_participants" not in seen["tables"]
+
+
+def _schemas(path: Path) -> set[str]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        listed = con.execute(
+            "select schema_name from information_schema.schemata "
+            "where catalog_name = current_database() "
+            "union select table_schema from information_schema.tables"
+        ).fetchall()
+    return {s for (s,) in listed}
+
+
+def test_no_candidate_schema_is_left_beside_marts_after_promotion(published) -> None:
+    settings, _ = published
+    schemas = _schemas(settings.warehouse_path)
+    assert "marts" in schemas
+    assert settings.candidate_schema not in schemas, sorted(schemas)
+    with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
+        listed = con.execute("select table_schema from information_schema.tables").fetchall()
+    in_copy = {s for (s,) in listed}
+    assert in_copy == {"marts", "quality"}
+    assert settings.candidate_schema not in _schemas(settings.analytics_path)
 
 
 def test_every_column_of_the_public_tables_is_described(published) -> None:

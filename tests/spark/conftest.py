@@ -71,6 +71,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, prefect_api: str) -> Built:
         as_of=AS_OF,
         engine="spark",
     )
+    # A new warehouse is made only in a folder that exists (the CLI's preflight).
+    spark.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     cli = run_cli(
         "run",

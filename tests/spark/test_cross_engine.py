@@ -143,6 +143,12 @@ def test_dashboards_read_the_same_figures_through_spark(built: Built) -> None:
         assert differences == [], name
 
 
+def test_the_cli_run_left_no_candidate_schema_on_spark(built: Built) -> None:
+    """After the Spark run's promotion, analysts see `marts` only (issue 16)."""
+    assert built.session.catalog.databaseExists("marts")
+    assert not built.session.catalog.databaseExists(built.spark.candidate_schema)
+
+
 def test_promotion_copies_every_mart_on_spark(built: Built) -> None:
     from engines.spark_engine import promote_marts_spark
 

@@ -14,6 +14,8 @@ with participants as (
 select
     cast({{ all_or('enrolment_month') }} as string) as enrolment_month,
     cast({{ all_or('care_track') }} as string) as care_track,
+    -- a total over at least one dimension (its `all`): sum detail rows with `where not is_total`
+    cast(grouping(enrolment_month) + grouping(care_track) > 0 as boolean) as is_total,
     cast(count(*) as bigint) as enrolled,
     cast(count(case when started then 1 end) as bigint) as started,
     cast(count(retained_30d) as bigint) as retained_30d_known,

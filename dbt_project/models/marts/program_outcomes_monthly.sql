@@ -19,6 +19,7 @@ select
     cast({{ all_or('cohort_month') }} as string) as cohort_month,
     cast({{ all_or('care_track') }} as string) as care_track,
     cast({{ all_or('sex_at_birth') }} as string) as sex_at_birth,
+    cast(grouping(cohort_month) + grouping(care_track) + grouping(sex_at_birth) > 0 as boolean) as is_total,
     cast(treatment_month as integer) as treatment_month,
     cast(count(*) as bigint) as participants,
     cast(count(case when reported_days > 0 then 1 end) as bigint) as participants_reporting,

@@ -59,6 +59,8 @@ flags as (
 select
     cast(grouping as string) as grouping,
     cast(group_value as string) as group_value,
+    -- the row over everyone; each other grouping partitions it
+    cast(grouping = 'all' as boolean) as is_total,
     cast(measure as string) as measure,
     cast(count(flag) as bigint) as eligible,
     cast(count(case when flag then 1 end) as bigint) as achieved,

@@ -18,6 +18,7 @@ curve as (
 
 select
     cast(group_value as string) as cohort,
+    cast(group_value = 'all' as boolean) as is_total,
     cast(day as bigint) as day,
     cast(at_risk as bigint) as at_risk,
     cast(dropouts as bigint) as dropouts,

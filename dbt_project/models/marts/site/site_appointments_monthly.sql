@@ -1,8 +1,10 @@
--- Appointments by month, per type and over all types (`all`). The type rows carry the public
--- mart's attendance_rate; the `all` rows the same formula over the summed counts.
+-- Appointments by calendar month (of the scheduled date), per type and over all types (`all`).
+-- The type rows carry the public mart's attendance_rate; the `all` rows the same formula over the
+-- summed counts.
 select
-    cast(month as string) as month,
+    cast(month as string) as calendar_month,
     cast({{ all_or('appointment_type') }} as string) as appointment_type,
+    cast(grouping(appointment_type) = 1 as boolean) as is_total,
     cast(sum(scheduled) as bigint) as scheduled,
     cast(sum(attended) as bigint) as attended,
     cast(sum(noshow) as bigint) as noshow,

@@ -29,6 +29,7 @@ select
         when grouping(sex_at_birth) = 0 then sex_at_birth
         else 'all'
     end as string) as group_value,
+    cast(grouping(care_track) = 1 and grouping(sex_at_birth) = 1 as boolean) as is_total,
     cast(count(*) as bigint) as participants_paired,
     cast(avg(baseline_dfd) as double) as baseline_drink_free_days_per_30,
     cast(avg(month3_dfd) as double) as month3_drink_free_days_per_30

@@ -25,6 +25,7 @@ with groups as (
 select
     cast(grouping_name as string) as grouping_name,
     cast(group_value as string) as group_value,
+    cast(grouping_name = 'all' as boolean) as is_total,
     cast(treatment_month as integer) as treatment_month,
     cast(participants as bigint) as participants,
     cast(participants_reporting as bigint) as participants_reporting,

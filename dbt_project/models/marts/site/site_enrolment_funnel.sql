@@ -18,6 +18,7 @@ rates as (
 
 select
     cast(funnel.care_track as string) as care_track,
+    cast(coalesce(funnel.care_track = 'all', false) as boolean) as is_total,
     cast(funnel.enrolled as bigint) as enrolled,
     cast(funnel.started as bigint) as started,
     {%- for n in [30, 90, 180] %}

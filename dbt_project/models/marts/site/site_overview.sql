@@ -35,7 +35,7 @@ paired as (
 
 attendance as (
     select
-        month,
+        calendar_month,
         attended_or_noshow,
         attendance_rate
     from {{ ref('site_appointments_monthly') }}
@@ -61,4 +61,4 @@ cross join km
 left join paired
     on 1 = 1
 left join attendance
-    on run.attendance_month = attendance.month
+    on run.attendance_month = attendance.calendar_month

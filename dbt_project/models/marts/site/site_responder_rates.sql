@@ -7,6 +7,7 @@ select
         else 'sex_at_birth'
     end as string) as grouping_name,
     cast(case when sex_at_birth = 'all' then care_track else sex_at_birth end as string) as group_value,
+    cast(coalesce(care_track = 'all' and sex_at_birth = 'all', false) as boolean) as is_total,
     cast(participants_started as bigint) as participants_started,
     cast(nhdd_eligible as bigint) as nhdd_eligible,
     cast(nhdd_responders as bigint) as nhdd_responders,

@@ -6,6 +6,7 @@ select
         cast(coalesce(max(case when day >= {{ t }} then at_risk end), 0) as bigint) as at_risk_day_{{ t }},
     {%- endfor %}
     cast(curve as string) as curve,
-    cast(group_value as string) as group_value
+    cast(group_value as string) as group_value,
+    cast(coalesce(group_value = 'all', false) as boolean) as is_total
 from {{ ref('site_retention_curves') }}
 group by curve, group_value

@@ -36,6 +36,7 @@ with curves as (
 select
     cast(curve as string) as curve,
     cast(group_value as string) as group_value,
+    cast(coalesce(group_value = 'all', false) as boolean) as is_total,
     cast(day as bigint) as day,
     cast(at_risk as bigint) as at_risk,
     cast(dropouts as bigint) as dropouts,

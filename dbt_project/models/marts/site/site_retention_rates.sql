@@ -36,6 +36,7 @@ select
     {%- endfor %}
     cast({{ all_or('care_track') }} as string) as care_track,
     cast({{ all_or('cohort_month') }} as string) as cohort_month,
+    cast(grouping(care_track) + grouping(cohort_month) > 0 as boolean) as is_total,
     cast(count(*) as bigint) as participants_started
 from counted
 group by {{ all_combinations(['care_track', 'cohort_month']) }}

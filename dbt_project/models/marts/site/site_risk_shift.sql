@@ -55,6 +55,7 @@ rows_ as (
 
 select
     cast(baseline_risk_level as string) as baseline_risk_level,
+    cast(baseline_risk_level = 'all' as boolean) as is_total,
     cast(row_order as integer) as row_order,
     {%- for k in range(5) %}
         cast(last_level_{{ k }} as bigint) as last_level_{{ k }},
