@@ -26,7 +26,7 @@ import plotly.offline
 from core.engine import PUBLIC_SCHEMA, Engine
 from core.folders import fresh_build_dir, releases_dir, remove, swap_release
 from core.privacy import scrub
-from core.run_summary import RunSummary
+from core.run_summary import RunSummary, error_beyond_checks
 from core.settings import Settings
 from dashboards.charts import Chart, Page, table_view
 from dashboards.definitions import Definitions, load_definitions
@@ -41,6 +41,7 @@ from dashboards.pages import (
     quality,
     retention,
 )
+from dashboards.quality_queries import load_quality_records
 from dashboards.queries import load_site_data
 from dashboards.templates import (
     BANNER_END,
@@ -80,7 +81,7 @@ def build_site(
     try:
         render_site(settings, run, build, engine, schema)
         if run.validation is not None and run.validation.docs_dir:
-            copy_scrubbed(run.validation.docs_dir, build / "validation")
+            copy_validation_docs(run.validation.docs_dir, build / "validation")
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
@@ -124,7 +125,7 @@ def publish_failure(settings: Settings, run: RunSummary) -> Path:
         has_docs = run.validation is not None and run.validation.docs_dir is not None
         if has_docs:
             remove(build / "validation")
-            copy_scrubbed(run.validation.docs_dir, build / "validation")
+            copy_validation_docs(run.validation.docs_dir, build / "validation")
         banner = banner_values(
             f"The run {run.run_id} (as of {run.as_of:%Y-%m-%d}) failed; the dashboards were not "
             "updated.",
@@ -164,10 +165,14 @@ def render_site(
     definitions = load_definitions(settings)  # first: a missing definition fails before any work
     # The one disclosure step: pages draw only what it publishes (dashboards/disclosure.py).
     pub = disclose(load_site_data(settings, engine, run.as_of, schema), settings.min_cell_size)
+    # The quality team's own views of quality.* (rows, files and checks, not people): passed on
+    # as they are, as the disclosure step passes the other quality records.
+    pub.records |= load_quality_records(settings)
     ctx = Context(settings, run, pub, definitions)
     _write_assets(out, plotly_js=True)
     (out / "data").mkdir(exist_ok=True)
     generated = _generated(run)
+    notice = warning_notice(run)
     for builder in PAGE_BUILDERS:
         page = builder(ctx)
         charts = [render_chart(chart, out, definitions, pub) for chart in page.charts]
@@ -180,8 +185,27 @@ def render_site(
             charts=charts,
             body_template=page.body_template,
             body=page.body,
+            banner=notice,
         )
         (out / f"{page.slug}.html").write_text(html, encoding="utf-8")
+    # The quality page's downloads (quality/*.csv: the grid, the quarantine, the re-send lists).
+    for name, table in quality.downloads(ctx).items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        write_csv(table, out / name)
+
+
+def warning_notice(run: RunSummary) -> dict | None:
+    """The amber notice every page carries when the night published with warnings: each
+    warning's message once (templates/page.html.j2; a critical failure keeps the red banner)."""
+    v = run.validation
+    if v is None or not v.warnings:
+        return None
+    return {
+        "warnings": list(dict.fromkeys(scrub(w) for w in v.warnings)),
+        "as_of": f"{run.as_of:%Y-%m-%d}",
+        "run_id": scrub(run.run_id),
+        "validation_link": v.docs_dir is not None,
+    }
 
 
 def render_chart(chart: Chart, out: Path, definitions: Definitions, pub: Published) -> dict:
@@ -227,15 +251,17 @@ def write_csv(table, path: Path) -> None:
 
 
 def failure_items(run: RunSummary) -> list[str]:
+    """What failed, each failure once: the failed checks, then the error unless it only
+    repeats them ("critical validation failed: <the checks>")."""
     items = []
     if run.validation is not None and not run.validation.success:
         items += [f"Failed check: {f}" for f in run.validation.critical_failures]
-    if run.dbt_ok is False:
-        items.append("The dbt build failed.")
-    if run.error:
+    if error := error_beyond_checks(run):
         # dbt's message can run to pages; the banner names the failure, the log has the rest.
-        error = run.error if len(run.error) <= 600 else run.error[:600] + " …"
+        error = error if len(error) <= 600 else error[:600] + " …"
         items.append(f"Error: {error}")
+    elif run.dbt_ok is False:  # the error says "dbt build failed: ..." when there is one
+        items.append("The dbt build failed.")
     return [scrub(i) for i in items] or ["The run failed."]
 
 
@@ -267,8 +293,20 @@ def _write_assets(out: Path, plotly_js: bool) -> None:
 # ---------------------------------------------------------------- copying
 
 
-def copy_scrubbed(src: Path, dst: Path) -> None:
-    """Copy a report folder, masking anything shaped like a participant id in its text files.
+# Great Expectations' own Data Docs (its result pages, index and static assets) load Bootstrap,
+# jQuery and fonts from CDNs and break offline: the site carries only the report's own pages
+# (expectations/reports.py: the summary with every suite's checks, and the quarantine summary).
+GX_DOCS_PARTS = ("validations", "expectations", "static", "data_docs_index.html")
+
+
+def copy_validation_docs(src: Path, dst: Path) -> None:
+    """The validation report into the site (validation/): its own pages, scrubbed."""
+    copy_scrubbed(src, dst, skip=GX_DOCS_PARTS)
+
+
+def copy_scrubbed(src: Path, dst: Path, skip: tuple[str, ...] = ()) -> None:
+    """Copy a report folder, masking anything shaped like a participant id in its text files;
+    top-level entries named in `skip` are left out.
 
     Data Docs may list unexpected values; none of them may reach the site.
     """
@@ -277,6 +315,8 @@ def copy_scrubbed(src: Path, dst: Path) -> None:
         log.warning("validation docs folder %s does not exist; not copied", src)
         return
     for path in src.rglob("*"):
+        if path.relative_to(src).parts[0] in skip:
+            continue
         target = dst / path.relative_to(src)
         if path.is_dir():
             target.mkdir(parents=True, exist_ok=True)

@@ -194,10 +194,10 @@ SITE_QUERIES: dict[str, Select | RecordSummary] = {
         ("engagement",),
         _marts("site_appointments_monthly"),
         _columns(
-            """month appointment_type scheduled attended noshow cancelled unresolved
+            """calendar_month appointment_type scheduled attended noshow cancelled unresolved
             other_status attended_or_noshow attendance_rate"""
         ),
-        order_by=("month", "appointment_type"),
+        order_by=("calendar_month", "appointment_type"),
     ),
     "coverage": Select(
         ("engagement",),

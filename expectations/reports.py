@@ -1,12 +1,16 @@
-"""The pages written beside GX's Data Docs: a static summary (the report's index.html) and the
-quarantine summary, rendered by core.html from `expectations/templates/` (which extend
-core/templates/base.html.j2; autoescaped). Both carry their styles inline, so they read the same
-offline, where GX's own index (kept as data_docs_index.html) loads its table from a CDN script.
+"""The validation report: a summary (the report's index.html) with every suite's checks in
+its own section, and the quarantine summary, rendered by core.html from `expectations/templates/`
+(which extend core/templates/base.html.j2; autoescaped). They carry their styles inline and no
+script, so they read the same offline; Great Expectations' own Data Docs pages, which load
+Bootstrap, jQuery and fonts from CDNs, stay in the run's folder and are not linked or published
+(dashboards/publish.py copies only these pages into the site).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +40,19 @@ class SuiteRun:
         return sum(1 for o in self.outcomes if not o.success and o.severity == "warning")
 
 
+def measured(value: str | None) -> str:
+    """What GX measured as the summary shows it: a whole number without its ".0"."""
+    if value is None:
+        return "–"
+    try:
+        number = json.loads(value)
+    except ValueError:
+        return value
+    if isinstance(number, float) and math.isfinite(number):
+        return f"{number:.0f}" if number.is_integer() else f"{number:.4g}"
+    return value
+
+
 def summary_page(
     run_id: str,
     as_of: dt.date,
@@ -59,6 +76,7 @@ def summary_page(
         outcomes=outcomes,
         critical=[o for o in outcomes if o.severity == "critical" and not o.success],
         warnings=[o for o in outcomes if o.severity == "warning" and not o.success],
+        measured=measured,
     )
 
 

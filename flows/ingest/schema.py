@@ -34,9 +34,16 @@ QUALITY_DDL = (
       reason VARCHAR,
       participant_id VARCHAR,
       record JSON,
-      quarantined_at TIMESTAMPTZ
+      quarantined_at TIMESTAMPTZ,
+      resolved_by_delivery BIGINT,
+      resolved_by_file VARCHAR,
+      resolved_at TIMESTAMPTZ
     )
     """,
+    # Warehouses made before re-deliveries were marked: the columns are added (null: open).
+    "ALTER TABLE quality.quarantine ADD COLUMN IF NOT EXISTS resolved_by_delivery BIGINT",
+    "ALTER TABLE quality.quarantine ADD COLUMN IF NOT EXISTS resolved_by_file VARCHAR",
+    "ALTER TABLE quality.quarantine ADD COLUMN IF NOT EXISTS resolved_at TIMESTAMPTZ",
     """
     CREATE TABLE IF NOT EXISTS quality.withdrawn_participants (
       participant_hash VARCHAR NOT NULL,
@@ -86,6 +93,13 @@ QUALITY_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "participant_id": "The row's participant, when its id was valid.",
             "record": "The rejected row as delivered (JSON); for the quality team only.",
             "quarantined_at": "When (UTC).",
+            "resolved_by_delivery": "The later delivery that resolved it (quality.deliveries); "
+            "null while the source system has still to re-send. A whole file is resolved by a "
+            "later loaded file of the same entity and export date; a row by a later loaded "
+            "version of the same record key, or, when its key cannot be read, by a later loaded "
+            "delivery of the same file name.",
+            "resolved_by_file": "The file of that delivery.",
+            "resolved_at": "When that delivery was loaded (UTC).",
         },
     ),
     "withdrawn_participants": (

@@ -102,7 +102,16 @@ def test_quality_page_shows_rows_exactly(published):
     assert [r["n_rows_quarantined"] for r in rows] == ["5"] * 5  # the fixture's 5 per night
     quality = (site / "quality.html").read_text()
     assert "<td>3</td>" in quality  # the quarantine summary: 3 rows for one file and reason
-    assert "p_" not in quality.split("<main>")[1].split("validation/index.html")[0]
+    assert not re.search(r"p_[0-9a-f]{16}", quality)  # no participant id, anywhere on it
+
+
+def test_a_night_without_warnings_carries_no_amber_notice(published):
+    _, site = published
+    for page in PAGES:
+        assert 'class="notice-warning"' not in (site / f"{page}.html").read_text(), page
+    # The quality page's downloads are there all the same, from the fake's older tables.
+    assert (site / "quality" / "resend-app.csv").read_text().count("\n") == 4  # header + 3
+    assert (site / "quality" / "check-grid.csv").exists()
 
 
 def test_chart_notes_say_what_is_left_out(published):

@@ -166,7 +166,8 @@ select strftime(scheduled_date, '%Y-%m') as month, appointment_type, count(*) as
 from intermediate.int_appointments_as_of
 group by all;
 
-insert into quality.quarantine values
+insert into quality.quarantine (delivery_id, source_file, row_number, column_name, reason,
+                               participant_id, record, quarantined_at) values
     (5, 'app/checkins_tonight.csv', 7, 'standard_drinks', 'out of range 0..60', null, null, now()),
     (5, 'app/checkins_tonight.csv', 9, 'standard_drinks', 'out of range 0..60', null, null, now()),
     (1, 'app/old.csv', null, null, 'unparseable file', null, null, now());
