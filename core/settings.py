@@ -8,11 +8,13 @@ handed to dbt as vars, so SQL and Python never disagree.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+import duckdb
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.warehouse import DEFAULT_MEMORY_LIMIT
@@ -52,19 +54,19 @@ class Settings(BaseSettings):
     # connection) holds it, before it exits 3 ("busy") naming the holder.
     lock_wait_seconds: float = Field(300, ge=0)
     # dbt builds a nightly run's marts here; they are copied to `marts` once validated.
-    candidate_schema: str = "marts_candidate"
+    candidate_schema: str = Field("marts_candidate", pattern=r"^[a-z_][a-z0-9_]*$")
 
     # Metric thresholds (../shared/METRICS.md), passed to dbt as vars
-    retention_gap_days: int = 30
-    outcome_months: int = 12
-    heavy_threshold_female: int = 4
-    heavy_threshold_male: int = 5
-    heavy_threshold_unknown: int = 4
+    retention_gap_days: int = Field(30, ge=1)
+    outcome_months: int = Field(12, ge=1)
+    heavy_threshold_female: int = Field(4, ge=1)
+    heavy_threshold_male: int = Field(5, ge=1)
+    heavy_threshold_unknown: int = Field(4, ge=1)
 
     # Privacy and quality
-    min_cell_size: int = 11
+    min_cell_size: int = Field(11, ge=1)
     # An entity with no delivery exported within this many days of the as-of date is critical.
-    freshness_days: int = 3
+    freshness_days: int = Field(3, ge=0)
     # The night's deliveries (expectations/suites.py, "night_deliveries"): the share of an
     # entity's rows read tonight that went to the quarantine, and files quarantined whole.
     rejected_share_warning: float = Field(0.05, ge=0, le=1)
@@ -80,24 +82,28 @@ class Settings(BaseSettings):
     )
     alert_email_from: str = Field("aud-outcomes@localhost", description="Sender of alert e-mail.")
     smtp_host: str | None = Field(None, description="SMTP server for alert e-mail.")
-    smtp_port: int = 25
+    smtp_port: int = Field(25, ge=1, le=65535)
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     # Each attempt's timeout; with retries an unreachable receiver costs the run at most ~3x this.
-    alert_timeout_seconds: float = 5.0
+    alert_timeout_seconds: float = Field(5.0, gt=0)
     site_url: str | None = Field(
         None, description="Address readers open the site at, for alerts; default file:// path."
     )
     max_run_age_hours: float = Field(
-        26, description="status: exit non-zero when the last successful run is older."
+        26, ge=0, description="status: exit non-zero when the last successful run is older."
     )
 
     # Synthetic exports (`aud-outcomes generate`)
-    participants: int = Field(400, description="generate: participants enrolled.")
-    months: int = Field(12, description="generate: months of enrolment before the as-of date.")
+    participants: int = Field(400, ge=0, description="generate: participants enrolled.")
+    months: int = Field(
+        12, ge=0, description="generate: months of enrolment before the as-of date."
+    )
     seed: int = Field(7, description="generate: random seed; same seed, same files.")
-    nights: int = Field(7, description="generate: nightly delta files after the initial export.")
+    nights: int = Field(
+        7, ge=0, description="generate: nightly delta files after the initial export."
+    )
 
     # Schedule
     schedule_cron: str = Field("0 3 * * *", description="Nightly cron, in the program time zone.")
@@ -108,6 +114,34 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         ZoneInfo(value)  # raises for an unknown zone
         return value
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory_size(cls, value: str) -> str:
+        # DuckDB's own parser, so that a value it takes is never refused here.
+        try:
+            duckdb.connect(":memory:", config={"memory_limit": value}).close()
+        except duckdb.Error:
+            raise ValueError("not a size DuckDB takes, such as 3GB or 512MiB") from None
+        return value
+
+    @field_validator("alert_webhook_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("not an http:// or https:// address")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.rejected_share_warning > self.rejected_share_critical:
+            raise ValueError(
+                "rejected_share_warning must not be above rejected_share_critical "
+                f"({self.rejected_share_warning:g} > {self.rejected_share_critical:g})"
+            )
+        if self.candidate_schema == "marts":
+            raise ValueError("candidate_schema must not be marts, the published schema")
+        return self
 
     # Derived locations: defaults live under data_dir so nothing lands in the user's home.
     @property

@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from core.settings import Settings
+from flows import preflight
 
 EPILOG = (
     "Every option can also come from an environment variable: AUD_<OPTION> (e.g. AUD_WAREHOUSE)."
@@ -99,7 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest",
         help="load new export files into the warehouse",
         description="Load every new file of the drop folder into the warehouse's "
-        "landing tables, quarantining what breaks the contract.",
+        "landing tables, quarantining what breaks the contract. Exit status 0 when files were "
+        "read, 1 when nothing could be read (no files, or all quarantined whole) or the drop "
+        "folder changed, 2 when a setting or path is wrong (a missing exports folder, a "
+        "warehouse folder that does not exist: a new warehouse is made only in an existing "
+        "folder), 3 when the warehouse stayed busy.",
         epilog=EPILOG,
     )
     _add_locations(i, "exports", "warehouse")
@@ -109,9 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the nightly pipeline as one Prefect flow",
         description="Ingest, dbt build, validate with Great Expectations and "
         "publish the dashboards, as one Prefect flow run. Exit status 0 when "
-        "everything succeeded and the site was published, 1 when the run failed, 3 when "
-        "another run holds the warehouse, 128+N when signal N stopped it (143 for SIGTERM, "
-        "130 for Ctrl-C); a failed or stopped run keeps the last good marts and site.",
+        "everything succeeded and the site was published, 1 when the run failed, 2 when a "
+        "setting or path is wrong (checked in a second, before Prefect or dbt start: a missing "
+        "exports folder, a warehouse folder that does not exist), 3 when another run holds the "
+        "warehouse, 128+N when signal N stopped it (143 for SIGTERM, 130 for Ctrl-C); a failed "
+        "or stopped run keeps the last good marts and site.",
         epilog=EPILOG,
     )
     _add_locations(r, "exports", "warehouse", "site")
@@ -163,6 +170,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(error: ValidationError) -> str:
+    """pydantic's errors as one line: `AUD_NAME ('value'): reason` each (settings are not
+    participant data, and the value shows the typo; a password is never shown)."""
+    parts = []
+    for item in error.errors():
+        name = "AUD_" + "_".join(str(p) for p in item["loc"]).upper() if item["loc"] else ""
+        reason = item["msg"].removeprefix("Value error, ")
+        value = item.get("input")
+        secret = "PASSWORD" in name
+        shown = f" ({value!r})" if isinstance(value, str | int | float) and not secret else ""
+        parts.append(f"{name}{shown}: {reason}" if name else reason)
+    return "; ".join(parts)
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     given = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
     return Settings(**given)
@@ -189,18 +210,29 @@ def cmd_generate(settings: Settings) -> int:
 
 
 def cmd_ingest(settings: Settings) -> int:
+    preflight.require(settings, "ingest")
     from core.warehouse import run_lock
     from flows.ingest import DropFolderChanged, NoSpaceLeft, ingest_exports
+    from flows.ingest.discover import discover
 
     try:
         with run_lock(settings.warehouse_path):
+            if not discover(settings.exports_dir):  # before any warehouse is made
+                print(
+                    f"aud-outcomes: nothing to read: the exports folder {settings.exports_dir} "
+                    "holds no files (deliveries go in its app/ and scheduling/ folders)",
+                    file=sys.stderr,
+                )
+                return 1
+            new_warehouse = not settings.warehouse_path.exists()
             report = ingest_exports(settings.exports_dir, settings.warehouse_path, settings)
     except (DropFolderChanged, NoSpaceLeft) as exc:  # said in one line; nothing half-written
         print(f"aud-outcomes: ingest failed: {exc}", file=sys.stderr)
         return 1
     print(
         f"Ingested {len(report.new_delivery_ids)} new file(s) of {report.files_seen} into "
-        f"{settings.warehouse_path}: {report.rows_loaded} rows loaded, {report.rows_quarantined} "
+        f"{settings.warehouse_path}{' (new warehouse)' if new_warehouse else ''}: "
+        f"{report.rows_loaded} rows loaded, {report.rows_quarantined} "
         f"rows quarantined, {report.files_quarantined} file(s) quarantined whole, "
         f"{report.files_skipped} already loaded, {report.files_empty} empty."
     )
@@ -216,6 +248,11 @@ def cmd_ingest(settings: Settings) -> int:
 
 
 def cmd_run(settings: Settings) -> int:
+    try:  # before Prefect, dbt or Great Expectations is imported or started
+        preflight.require(settings, "run")
+    except preflight.Refused as exc:
+        preflight.refused_run(settings, str(exc))  # the alert and `status` learn of it too
+        raise
     from flows import prefect_env, signals
 
     prefect_env.configure(settings)
@@ -233,27 +270,37 @@ def cmd_run(settings: Settings) -> int:
         engine=settings.engine,
         return_state=True,
     )
+    stop = signals.received()
+    busy = None
+    if stop is None and not state.is_completed():
+        try:
+            state.result()
+        except WarehouseBusyError as exc:
+            busy = exc  # main() says it, exit 3
+        except Exception:
+            pass
     summary_file = last_run_path(settings)
     if summary_file.exists() and summary_file.stat().st_mtime >= started:
         print(summary_file.read_text(), end="")
-    else:  # never show an earlier run's summary as this one's
+    elif busy is None:  # never show an earlier run's summary as this one's
         print(
             f"aud-outcomes: the run summary could not be written to {summary_file} "
             "(see the log above); the Prefect artifact nightly-run-summary has it",
             file=sys.stderr,
         )
-    stop = signals.received()
+    # else refused by another run: the summary files beside the warehouse are that run's
+    if busy is not None:
+        raise busy
     if stop is not None and not state.is_completed():
         print(f"Run FAILED: {state.message or signals.Stopped(stop)}", file=sys.stderr)
         return signals.exit_status(stop)
     if state.is_completed():
-        print(f"Run succeeded. Warehouse: {settings.warehouse_path}")
+        new = " (new warehouse)" if state.result().new_warehouse else ""
+        print(f"Run succeeded. Warehouse: {settings.warehouse_path}{new}")
         print(f"Site: {settings.site_dir / 'index.html'}")
         return 0
     try:
         state.result()
-    except WarehouseBusyError:
-        raise  # main() reports it with its own exit status
     except Exception as exc:  # the flow's own error, already logged by Prefect
         print(f"Run FAILED: {exc}", file=sys.stderr)
     else:
@@ -320,8 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(args)
     except ValidationError as exc:
-        print(f"aud-outcomes: invalid setting: {exc}", file=sys.stderr)
-        return 2
+        print(f"aud-outcomes: invalid setting: {_one_line(exc)}", file=sys.stderr)
+        return preflight.EXIT_STATUS
     from core.warehouse import WarehouseBusyError
     from flows import signals
 
@@ -331,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
             with signals.stop_on_signals():
                 return COMMANDS[args.command](settings)
         return COMMANDS[args.command](settings)
+    except preflight.Refused as exc:
+        print(f"aud-outcomes: cannot start: {exc}", file=sys.stderr)
+        return preflight.EXIT_STATUS
     except WarehouseBusyError as exc:
         print(f"aud-outcomes: {exc}", file=sys.stderr)
         return 3

@@ -11,11 +11,9 @@ closes the flow runs that killed runs of the same warehouse left open (flows/sta
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
+import errno
 import time
-import uuid
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -26,12 +24,20 @@ from prefect.exceptions import TerminationSignal
 from prefect.states import Crashed, State
 
 from core.engine import Engine
-from core.folders import write_atomically
-from core.run_summary import IngestReport, RunSummary, ValidationResult
+from core.run_summary import (
+    VALIDATION_FAILED,
+    IngestReport,
+    RunSummary,
+    ValidationResult,
+    markdown,
+    new_run_id,
+    summary_path,
+    write_summary_files,
+)
 from core.settings import Settings
 from core.warehouse import WarehouseBusyError, run_lock
 from engines import engine_for
-from flows import alerts, signals, stale_runs
+from flows import alerts, preflight, signals, stale_runs
 
 
 class PipelineError(RuntimeError):
@@ -49,33 +55,84 @@ def _expected_failures() -> tuple[type[BaseException], ...]:
 EXPECTED_FAILURES = _expected_failures()
 
 
-def _transient_io(task, task_run, state) -> bool:
-    """Retry reading the drop folder only for OS-level errors (a network share that blinked)."""
-    try:
-        state.result()
-    except OSError:
+class DropFolderGone(OSError):
+    """The drop folder was there when the run started and is gone now: a share that was
+    unmounted mid-run, which may come back (retried)."""
+
+    def __init__(self, exports_dir: Path) -> None:
+        super().__init__(
+            errno.ENOENT,
+            f"the exports folder {exports_dir} was there when the run started and is gone now: "
+            "check that the exports share is mounted",
+            str(exports_dir),
+        )
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+# OSErrors that a retry cannot fix: a wrong path or kind, no permission, a full or read-only disk.
+# A wrong drop folder never gets here (preflight refuses it); a file gone mid-read is loaded the
+# next night.
+PERMANENT_OS_ERRORS = (
+    FileNotFoundError,
+    NotADirectoryError,
+    IsADirectoryError,
+    PermissionError,
+    FileExistsError,
+)
+PERMANENT_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.ENAMETOOLONG, errno.ELOOP, errno.EINVAL}
+)
+
+
+def transient(exc: BaseException | None) -> bool:
+    """Whether reading the drop folder may succeed if tried again in a few seconds: the drop folder
+    gone since the run started, or an I/O error of the kind a network share that blinked gives
+    (EIO, ESTALE, a timeout, a reset connection). Anything else fails at once."""
+    if isinstance(exc, DropFolderGone):
         return True
-    except Exception:
+    if not isinstance(exc, OSError) or isinstance(exc, PERMANENT_OS_ERRORS):
         return False
-    return False
+    return exc.errno not in PERMANENT_ERRNOS
+
+
+def _retry_if_transient(task, task_run, state) -> bool:
+    """Prefect's retry_condition_fn: the task's exception is the Failed state's data."""
+    exc = state.data if isinstance(state.data, BaseException) else None
+    if exc is None:
+        try:
+            state.result()
+        except Exception as raised:
+            exc = raised
+    return transient(exc)
+
+
+INGEST_RETRIES, INGEST_RETRY_DELAY_SECONDS = 2, 10
 
 
 @task(
     name="ingest",
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=_transient_io,
+    retries=INGEST_RETRIES,
+    retry_delay_seconds=INGEST_RETRY_DELAY_SECONDS,
+    retry_condition_fn=_retry_if_transient,
     cache_policy=NO_CACHE,
 )
 def ingest_task(settings: Settings) -> IngestReport:
     from flows.ingest import ingest_exports
 
     logger = get_run_logger()
-    if not settings.exports_dir.is_dir():
-        # A missing drop folder is usually an unmounted share: fail loudly (retried), never
-        # report "nothing new".
-        raise FileNotFoundError(f"exports folder {settings.exports_dir} does not exist")
-    report = ingest_exports(settings.exports_dir, settings.warehouse_path, settings)
+    exports = settings.exports_dir
+    # The flow's preflight saw the folder: gone now, it is a share unmounted since, never
+    # "nothing new tonight".
+    if not exports.is_dir():
+        raise DropFolderGone(exports)
+    try:
+        report = ingest_exports(exports, settings.warehouse_path, settings)
+    except OSError as exc:
+        if not exports.is_dir():  # a file could not be read because its folder went away
+            raise DropFolderGone(exports) from exc
+        raise
     logger.info(
         "Ingested %d new file(s) of %d seen: %d rows loaded, %d rows quarantined, "
         "%d file(s) quarantined whole, %d skipped as already loaded.",
@@ -191,47 +248,12 @@ def publish_failure_task(settings: Settings, summary: RunSummary) -> Path:
 
 
 def summary_markdown(summary: RunSummary, engine: str | None = None) -> str:
-    lines = [f"# Nightly run {summary.run_id}", "", f"- As-of date: {summary.as_of}"]
-    if engine:
-        lines.append(f"- Engine: {engine}")
-    if summary.ingest:
-        i = summary.ingest
-        lines += [
-            f"- Files: {len(i.new_delivery_ids)} new, {i.files_skipped} already loaded, "
-            f"{i.files_quarantined} quarantined whole, {i.files_empty} empty",
-            f"- Rows: {i.rows_loaded} loaded, {i.rows_quarantined} quarantined, "
-            f"{i.rows_withdrawn} withheld (consent withdrawn)",
-        ]
-    if summary.dbt_ok is not None:
-        lines.append(f"- dbt build: {'passed' if summary.dbt_ok else 'FAILED'}")
-    if summary.validation:
-        v = summary.validation
-        state = "passed" if v.success else "FAILED"
-        lines.append(
-            f"- Validation: {state} ({v.evaluated} expectations, "
-            f"{len(v.critical_failures)} critical failures, {len(v.warnings)} warnings)"
-        )
-        lines += [f"  - critical: {name}" for name in v.critical_failures]
-        lines += [f"  - warning: {name}" for name in v.warnings]
-    if summary.error:
-        lines.append(f"- Error: {summary.error}")
-    if summary.site_dir:
-        lines.append(f"- Site: {summary.site_dir}")
-    if summary.site_error:
-        lines.append(f"- Site NOT updated: {summary.site_error}")
-    if summary.analytics_path:
-        lines.append(f"- Analysts' copy: {summary.analytics_path}")
-    if summary.analytics_error:
-        lines.append(f"- Analysts' copy NOT updated: {summary.analytics_error}")
-    if summary.new_warehouse:
-        lines.append("- New warehouse: this run created the warehouse file")
-    lines += [f"- Alert {line}" for line in summary.alerts]
-    return "\n".join(lines) + "\n"
+    return markdown(summary, engine)
 
 
 def last_run_path(settings: Settings, suffix: str = ".md") -> Path:
     """The last run's summary, beside the warehouse, for the CLI, operators and the benchmark."""
-    return settings.warehouse_path.with_name(settings.warehouse_path.name + ".last-run" + suffix)
+    return summary_path(settings.warehouse_path, "last-run", suffix)
 
 
 def _timed(summary: RunSummary, step: str, fn, *args):
@@ -254,28 +276,20 @@ def _record(settings: Settings, summary: RunSummary) -> None:
     artifact. Files that cannot be written (a full disk) are said in the log and the summary;
     the run's own outcome is not hidden by it."""
     summary.finished_at = dt.datetime.now(dt.UTC)
-    markdown = summary_markdown(summary, settings.engine)
-    record = json.dumps(
-        {**dataclasses.asdict(summary), "engine": settings.engine}, default=str, indent=2
-    )
+    # "New warehouse" only when this run did make the file (a run may fail before it does).
+    summary.new_warehouse = summary.new_warehouse and settings.warehouse_path.exists()
     try:
-        path = last_run_path(settings)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, markdown)
-        write_atomically(last_run_path(settings, ".json"), record)
-        if summary.error is None:
-            write_atomically(settings.warehouse_path.with_name(
-                settings.warehouse_path.name + ".last-success.json"), record)  # fmt: skip
+        text = write_summary_files(summary, settings.warehouse_path, settings.engine)
     except OSError as exc:
         summary.summary_error = (
             f"the run summary could not be written beside the warehouse ({exc}); the files "
             "there are from an earlier run"
         )
         get_run_logger().error("%s", summary.summary_error)
-        markdown = summary_markdown(summary, settings.engine) + f"- {summary.summary_error}\n"
+        text = summary_markdown(summary, settings.engine) + f"- {summary.summary_error}\n"
     try:
         create_markdown_artifact(
-            markdown=markdown,
+            markdown=text,
             key="nightly-run-summary",
             description="What the nightly run loaded, checked and published.",
         )
@@ -324,9 +338,7 @@ def _run_steps(settings: Settings, engine: Engine, summary: RunSummary) -> None:
             summary.run_id,
         )
         if not summary.validation.success:
-            raise PipelineError(
-                "critical validation failed: " + "; ".join(summary.validation.critical_failures)
-            )
+            raise PipelineError(VALIDATION_FAILED + "; ".join(summary.validation.critical_failures))
         step = "publishing"
         # Marts and site go out together: the site is built from the candidate first, so what
         # can fail (a page, the site folder) fails before the public marts change.
@@ -411,15 +423,19 @@ def nightly_run(
     """
     settings = settings_for_run(exports, warehouse, site, as_of, engine)
     summary = RunSummary(
-        run_id=dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
-        started_at=dt.datetime.now(dt.UTC),
-        as_of=settings.resolved_as_of(),
+        run_id=new_run_id(), started_at=dt.datetime.now(dt.UTC), as_of=settings.resolved_as_of()
     )
     # Freeze the as-of date for every step, even a run that crosses midnight.
     settings = settings.model_copy(update={"as_of": summary.as_of})
     stopped = None
+    refused = False  # another run holds the warehouse: the night, its alert and summary are its
     with signals.stop_on_signals():
         try:
+            # Again here: a served run has no CLI before it. Refused, never retried.
+            if found := preflight.problems(settings, "run"):
+                summary.failed_step = "preflight"
+                summary.error = preflight.one_line(found)
+                raise PipelineError(summary.error)
             with run_lock(settings.warehouse_path):
                 summary.new_warehouse = not settings.warehouse_path.exists()
                 _close_dead_runs(settings, summary)
@@ -427,10 +443,22 @@ def nightly_run(
         except signals.Stopped as exc:
             stopped = exc
             summary.error = summary.error or f"{signals.stop_reason(exc.signum)} before ingest"
+        except Exception as exc:
+            if summary.error is not None:  # a step's failure, already said
+                raise
+            if isinstance(exc, WarehouseBusyError):  # from run_lock: another run has the night
+                refused = True
+                raise
+            # Outside the steps (the engine's set-up): said and alerted all the same.
+            summary.failed_step = "start"
+            summary.error = f"the run could not start: {exc}"
+            summary.crashed = not isinstance(exc, EXPECTED_FAILURES)
+            raise
         finally:
-            with signals.deferred():
-                _alert(settings, summary)
-                _record(settings, summary)
+            if not refused:
+                with signals.deferred():
+                    _alert(settings, summary)
+                    _record(settings, summary)
     if stopped is None:
         return summary
     get_run_logger().error("Run %s", summary.error)

@@ -1,15 +1,19 @@
 """Alerts and the missed-run check through the real CLI: a failed night reaches a real webhook
 receiver and a real SMTP server once each, with its figure and no participant value, and
-`aud-outcomes status` tells a recent success from a stale one."""
+`aud-outcomes status` tells a recent success from a stale one; an unexpected error (not a step's
+own failure) alerts once as crashed."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
-from tests.support import run_cli
+from tests.support import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -74,3 +78,55 @@ def test_a_failed_night_alerts_once_and_status_tells_the_age(
     )
     assert old.returncode == 1, old.stdout
     assert "FAILED at validation" in old.stdout and "OLDER than the limit of 0 hours" in old.stdout
+
+
+def _project_without_block(tmp_path: Path, block: str) -> Path:
+    """A copy of the dbt project whose doc block `block` is renamed wherever dbt uses it: dbt
+    builds as before, but the site names the block and cannot find it (an error of the code, not
+    of the night: dashboards.definitions.MissingDefinition, a LookupError)."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        ROOT / "dbt_project",
+        project,
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"),
+    )
+    # {% docs x %}, doc('x'), doc("x"), and doc(''x'') inside a single-quoted YAML string.
+    uses = re.compile(rf"""\{{%\s*docs\s+{block}\s*%\}}|doc\(\s*(''|'|"){block}\1\s*\)""")
+    renamed = 0
+    for path in [*project.rglob("*.md"), *project.rglob("*.yml")]:
+        text = path.read_text()
+        new, count = uses.subn(lambda m: m.group(0).replace(block, block + "_renamed"), text)
+        if count:
+            path.write_text(new)
+            renamed += count
+    assert renamed > 1, f"doc block {block} not found in the dbt project"
+    return project
+
+
+def test_an_unexpected_error_alerts_crashed_once(tmp_path, prefect_api, webhook) -> None:
+    exports, warehouse = tmp_path / "exports", tmp_path / "warehouse.duckdb"
+    gen = run_cli(
+        "generate", "--out", str(exports), "--participants", "40", "--seed", "4",
+        "--as-of", AS_OF.isoformat(), "--nights", "1",
+    )  # fmt: skip
+    assert gen.returncode == 0, gen.stderr
+    env = {
+        "AUD_DATA_DIR": str(tmp_path / "state"),
+        "AUD_ALERT_WEBHOOK_URL": webhook.url,
+        # The site's retention charts are defined by this block.
+        "AUD_DBT_PROJECT_DIR": str(_project_without_block(tmp_path, "retention")),
+    }
+    result = run_cli(
+        "run", "--exports", str(exports), "--warehouse", str(warehouse),
+        "--site", str(tmp_path / "site"), "--as-of", AS_OF.isoformat(), env=env,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    [post] = webhook.posts
+    assert set(post) - {"content_type"} == FIELDS
+    assert post["status"] == "crashed", post
+    assert post["failed_step"] == "publishing"
+    assert "CRASHED at publishing" in post["text"] and "retention" in post["text"]
+    assert not PARTICIPANT_ID.search(str(post))
+    record = json.loads(warehouse.with_name(warehouse.name + ".last-run.json").read_text())
+    assert record["crashed"] is True and record["failed_step"] == "publishing"
+    assert "- Alert webhook: delivered" in result.stdout

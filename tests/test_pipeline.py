@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from core.warehouse import run_lock
+from dashboards.templates import BANNER_END, BANNER_START
 from tests.processes import SLOW_MODEL, Cli, flow_runs_for, run_env, slow_dbt_project
 from tests.support import ROOT, run_cli
 
@@ -100,6 +101,9 @@ def test_run_publishes_marts_site_and_summary(published):
     assert "Run succeeded" in published["stdout"]
     summary = warehouse.with_name(warehouse.name + ".last-run.md").read_text()
     assert "Validation: passed" in summary
+    # The first run made the warehouse (its folder existed): the summary and the last line say so.
+    assert "- New warehouse: this run created the warehouse file" in summary
+    assert f"Run succeeded. Warehouse: {warehouse} (new warehouse)" in published["stdout"]
 
 
 def _run_published(published, *extra: str):
@@ -114,6 +118,7 @@ def test_second_run_on_same_folder_changes_nothing(published):
     result = _run_published(published, "--as-of", AS_OF.isoformat())
     assert result.returncode == 0, result.stderr
     assert "0 new" in result.stdout
+    assert "new warehouse" not in result.stdout.lower()
     assert _marts_snapshot(published["warehouse"]) == before
 
 
@@ -167,6 +172,11 @@ def test_stale_data_fails_loudly_and_keeps_last_good_site(published, tmp_path):
     stale_check = "the newest check-in is 41 day(s) old"
     assert stale_check in result.stdout + result.stderr and "the limit is 3" in result.stdout
     assert stale_check in index and "validation/index.html" in index
+    # Said once: the summary and the banner list the check, and the run's error does not
+    # repeat it ("critical validation failed: <the same check>").
+    assert result.stdout.count(stale_check) == 1, result.stdout
+    banner = index[index.index(BANNER_START) : index.index(BANNER_END)]
+    assert banner.count(stale_check) == 1, banner
     assert new_runs == 1  # the failed run is in the validation history too
 
 
@@ -188,12 +198,25 @@ def test_failing_dbt_model_fails_the_run_and_keeps_the_site(published, tmp_path)
 
 
 def test_missing_drop_folder_fails_loudly_and_keeps_the_site(published, tmp_path):
-    """An unmounted share must not look like a quiet night with nothing new."""
-    result, index, _ = _failed_run_on_a_copy(
-        published, tmp_path, AS_OF, exports=tmp_path / "not-mounted"
-    )
-    assert "ingest failed" in result.stderr and "does not exist" in result.stderr
-    assert "ingest failed" in index
+    """An unmounted share must not look like a quiet night with nothing new: the run is refused
+    before it starts (exit 2, one line), and marts, site and history stay as they were."""
+    warehouse, site = tmp_path / "warehouse.duckdb", tmp_path / "site"
+    shutil.copy(published["warehouse"], warehouse)
+    shutil.copytree(published["site"], site)
+    marts_before, index_before = _marts_snapshot(warehouse), (site / "index.html").read_bytes()
+    pages_before, runs_before = _pages(site), _validation_runs(warehouse)
+    result = run_cli(
+        "run", "--exports", str(tmp_path / "not-mounted"), "--warehouse", str(warehouse),
+        "--site", str(site), "--as-of", AS_OF.isoformat(), env=published["env"],
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert f"the exports folder {tmp_path / 'not-mounted'} does not exist" in line
+    assert _marts_snapshot(warehouse) == marts_before
+    assert _pages(site) == pages_before and (site / "index.html").read_bytes() == index_before
+    assert _validation_runs(warehouse) == runs_before
+    summary = warehouse.with_name(warehouse.name + ".last-run.md").read_text()
+    assert "does not exist" in summary  # `status` and the alert learn of it
 
 
 def test_a_site_that_cannot_be_published_leaves_the_marts_as_they_were(published, tmp_path):
