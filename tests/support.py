@@ -9,9 +9,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-TEST_STATE = (
-    ROOT / "data" / "test-state"
-)  # gitignored; reused across sessions (faster server start)
+# gitignored; reused across sessions (faster server start). One folder per pytest-xdist worker
+# (`make test` runs two): each worker has its own Prefect server and homes, which must not share
+# a SQLite database.
+TEST_STATE = ROOT / "data" / "test-state" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 # Headless Chromium as root on these machines (../shared/STACK.md); no background traffic.
 CHROMIUM_ARGS = [
