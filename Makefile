@@ -25,7 +25,7 @@ demo: $(STAMP)
 
 ## test: linters, then the whole test suite
 test: $(STAMP) lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/lint-imports

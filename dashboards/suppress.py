@@ -183,7 +183,9 @@ def determined_cells(
         for r, row in enumerate(rows):
             for i, v in row.items():
                 a[r, pos[i]] = v
-        _, sv, vt = np.linalg.svd(a)
+        # Only V is needed (its last rows span the null space), and it is square either way; a
+        # full U would be rows x rows, which for a tall system of thousands of lines cost minutes.
+        _, sv, vt = np.linalg.svd(a, full_matrices=a.shape[0] < a.shape[1])
         rank = int((sv > 1e-9 * max(a.shape)).sum())
         null = vt[rank:]
         for i in cols:

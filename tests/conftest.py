@@ -45,10 +45,11 @@ def pytest_configure(config: pytest.Config) -> None:
         del os.environ[key]
 
 
-# `make test` runs two pytest-xdist workers with `--dist loadgroup`. Every test goes to the
-# worker of its group: its module, except where a session fixture is shared by several modules
-# (built once per worker, so once in all). The longest groups are handed out first, so that
-# neither worker is left with a long one at the end (seconds measured on a quiet machine).
+# `make test` runs two pytest-xdist workers. Every test goes to the worker of its group: its
+# module, except where a session fixture is shared by several modules (built once per worker, so
+# once in all). The longest groups are handed out first, so that neither worker is left with a
+# long one at the end. (xdist's own `--dist loadgroup` does not work with pytest 9: it renames
+# `item._nodeid`, which pytest 9 no longer reads; so the scheduler below groups by path.)
 SHARED_GROUPS = {
     "tests/spark/": "spark",  # one Spark build (fixture `built`) for the whole folder
     "tests/dashboards/": "dashboards",  # fake_warehouse, tiny_warehouse, dbt_manifest
@@ -60,23 +61,33 @@ LONGEST_FIRST = (
     "dashboards",
     "tests/test_serve.py",
     "tests/test_pipeline.py",
+    "tests/test_alerts_run.py",
     "tests/validation/test_gate.py",
     "tests/dbt/test_transform_incremental.py",
 )
 
 
-def _group(item: pytest.Item) -> str:
-    path = item.nodeid.split("::", 1)[0]
+def group_of(nodeid: str) -> str:
+    """The group of a test: its shared-fixture group, else its file."""
+    path = nodeid.split("::", 1)[0]
     return next((g for prefix, g in SHARED_GROUPS.items() if path.startswith(prefix)), path)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
     rank = {group: i for i, group in enumerate(LONGEST_FIRST)}
     # A stable sort: within a group, and among the other groups, pytest's own order stays.
-    items.sort(key=lambda item: rank.get(_group(item), len(rank)))
+    items.sort(key=lambda item: rank.get(group_of(item.nodeid), len(rank)))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """xdist's scope scheduler, with our groups as its scopes (handed out in collection order)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    return ByGroup(config, log)
 
 
 def _healthy(url: str) -> bool:

@@ -46,10 +46,21 @@ def test_a_failed_night_alerts_once_and_status_tells_the_age(
             "--site", str(tmp_path / "site"), "--as-of", as_of.isoformat(), env=env,
         )  # fmt: skip
 
+    # A bad but usable night: the newest participants file carries an `email` column, so it is
+    # kept out whole: a warning. The run succeeds, the site shows it in amber, people are told.
+    stray = _with_stray_email_column(exports)
     first = run(AS_OF)
     assert first.returncode == 0, first.stdout + first.stderr
-    warned = "warnings)" in first.stdout and "0 warnings)" not in first.stdout
-    assert [p["status"] for p in webhook.posts] == (["warning"] if warned else [])
+    [warning] = webhook.posts
+    assert set(warning) - {"content_type"} == FIELDS
+    assert warning["status"] == "warning" and warning["failed_step"] is None, warning
+    whole = r"1 of tonight's \d+ participants file\(s\) were quarantined whole; the limit is 0"
+    assert re.search(whole, warning["text"]), warning["text"]
+    assert stray.name in (tmp_path / "site" / "quality" / "resend-app.csv").read_text()
+    assert len(mailbox.messages) == 1
+    assert 'class="notice-warning"' in (tmp_path / "site" / "index.html").read_text()
+    for text in (str(warning), mailbox.messages[0].as_string()):
+        assert not PARTICIPANT_ID.search(text) and "@example.net" not in text
     ok = run_cli("status", "--warehouse", str(warehouse), env=env)
     assert ok.returncode == 0, ok.stdout
     assert "within the limit of 26 hours" in ok.stdout
@@ -78,6 +89,28 @@ def test_a_failed_night_alerts_once_and_status_tells_the_age(
     )
     assert old.returncode == 1, old.stdout
     assert "FAILED at validation" in old.stdout and "OLDER than the limit of 0 hours" in old.stdout
+
+
+def _with_stray_email_column(exports: Path) -> Path:
+    """Rewrite the newest participants file that has rows (a quiet day's file is empty), in its
+    own format, with an extra `email` column."""
+    import pandas as pd
+
+    read = {".csv": pd.read_csv, ".parquet": pd.read_parquet}
+    for path in sorted((exports / "app").glob("participants_*"), reverse=True):
+        if path.stat().st_size == 0:
+            continue
+        frame = read.get(path.suffix, lambda p: pd.read_json(p, lines=True))(path)
+        if len(frame):
+            break
+    frame["email"] = "someone@example.net"
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_json(path, orient="records", lines=True, date_format="iso")
+    return path
 
 
 def _project_without_block(tmp_path: Path, block: str) -> Path:

@@ -64,10 +64,10 @@ def _temporary_server_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.server
-def test_killed_run_leaves_no_server_and_the_next_run_closes_its_flow_run(tmp_path):
+def test_killed_run_leaves_no_server_and_the_next_run_closes_its_flow_run(tmp_path, webhook):
     warehouse, site = tmp_path / "warehouse.duckdb", tmp_path / "site"
     (exports := tmp_path / "exports" / "app").mkdir(parents=True)
-    env = _temporary_server_env(tmp_path)
+    env = {**_temporary_server_env(tmp_path), "AUD_ALERT_WEBHOOK_URL": webhook.url}
     args = ("run", "--exports", str(exports.parent), "--warehouse", str(warehouse))
     args += ("--site", str(site), "--as-of", AS_OF)
     servers: list[psutil.Process] = []
@@ -105,6 +105,10 @@ def test_killed_run_leaves_no_server_and_the_next_run_closes_its_flow_run(tmp_pa
             record = json.loads(warehouse.with_name(warehouse.name + ".last-run.json").read_text())
             assert record["error"] == reason
             assert reason in (site / "index.html").read_text()
+            # The stopped run tells the operator once, as crashed (the killed one could not).
+            [alert] = webhook.posts
+            assert (alert["status"], alert["failed_step"]) == ("crashed", "ingest"), alert
+            assert reason in alert["text"]
             with run_lock(warehouse):  # released: a run can start at once
                 pass
             wait_until(lambda: gone(server), 10, "end of the stopped run's Prefect server")
