@@ -28,6 +28,8 @@ def _files_holding(base: Path, needle: str, skip: Path) -> dict[str, int]:
 
 
 def _run(base: Path, as_of: dt.date):
+    # A new warehouse is made only in a folder that exists (the CLI's preflight).
+    (base / "warehouse").mkdir(parents=True, exist_ok=True)
     return run_cli(
         "run",
         "--exports",

@@ -59,8 +59,15 @@ def test_links_pipes_and_devices_are_quarantined_deliveries_never_read(
     (app / "folder_link").symlink_to(drop.exports / "scheduling", target_is_directory=True)
     (drop.exports / "scheduling").mkdir()
     os.mkfifo(app / "participants_20261110.csv")
-    with socket.socket(socket.AF_UNIX) as sock:
-        sock.bind(str(app / "participants_20261111.csv"))
+    # Bound by a relative name: a socket's path may not exceed 107 bytes, which a deep pytest
+    # folder (one per xdist worker) does.
+    here = os.getcwd()
+    os.chdir(app)
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.bind("participants_20261111.csv")
+    finally:
+        os.chdir(here)
     device = app / "participants_20261112.csv"
     try:
         os.mknod(device, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # /dev/null's numbers

@@ -33,7 +33,9 @@ def fake_settings(fake_template: Path, tmp_path: Path) -> Settings:
     return settings_for(tmp_path)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: sync_playwright keeps an asyncio loop running in the main thread
+# while it is open, and a later test in the same worker (tests/test_serve.py) calls asyncio.run.
+@pytest.fixture(scope="module")
 def chromium_page():
     """A headless Chromium page (Debian's binary) that may load only local files."""
     if not Path(CHROMIUM).exists():
