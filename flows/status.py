@@ -15,14 +15,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.run_summary import summary_path
 from core.settings import Settings
 from core.warehouse import lock_path
-
-
-def summary_path(settings: Settings, kind: str) -> Path:
-    """`kind` is "last-run" or "last-success"; `.json` beside the warehouse file."""
-    warehouse = settings.warehouse_path
-    return warehouse.with_name(f"{warehouse.name}.{kind}.json")
 
 
 @dataclass(frozen=True)
@@ -85,7 +80,7 @@ def status(settings: Settings, now: dt.datetime | None = None) -> Status:
     pid = _running_pid(settings)
     if pid:
         lines.append(f"A run is in progress (pid {pid}).")
-    last = _read(summary_path(settings, "last-run"))
+    last = _read(summary_path(settings.warehouse_path, "last-run", ".json"))
     if last is None:
         lines.append("Last run: none recorded.")
     elif "unreadable" in last:
@@ -95,7 +90,7 @@ def status(settings: Settings, now: dt.datetime | None = None) -> Status:
             f"Last run: {last.get('run_id')} at {_when(last) or 'unknown time'} "
             f"(as of {last.get('as_of')}), {_outcome(last)}."
         )
-    success = _read(summary_path(settings, "last-success"))
+    success = _read(summary_path(settings.warehouse_path, "last-success", ".json"))
     when = _when(success) if success and "unreadable" not in success else None
     if when is None:
         lines.append(f"Last successful run: none recorded; the limit is {limit:g} hours.")

@@ -7,10 +7,10 @@ import dataclasses
 import datetime as dt
 import json
 
-from core.run_summary import RunSummary
+from core.run_summary import RunSummary, summary_path
 from core.settings import Settings
 from core.warehouse import run_lock
-from flows.status import status, summary_path
+from flows.status import status
 
 NOW = dt.datetime(2026, 10, 16, 9, 0, tzinfo=dt.UTC)
 
@@ -25,7 +25,7 @@ def _write(settings: Settings, kind: str, hours_ago: float, **over) -> None:
         site_dir=settings.site_dir,
     )
     record = {**dataclasses.asdict(summary), **over}
-    path = summary_path(settings, kind)
+    path = summary_path(settings.warehouse_path, kind, ".json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, default=str))
 

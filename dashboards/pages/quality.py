@@ -330,6 +330,22 @@ def quarantine_nights(ctx: Context) -> dict | None:
 # ---------------------------------------------------------------- re-send and resolved
 
 
+def _item(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """Where a quarantined item sits and why: file, export date, row, column, reason (no value)."""
+    return {
+        "source_system": df["source_system"].map(_text),
+        "file": df["file"].map(_text),
+        "export_date": pd.to_datetime(df["export_date"]).dt.strftime("%Y-%m-%d"),
+        "row_number": pd.to_numeric(df["row_number"]).astype("Int64"),
+        "column": df["column_name"].map(_text),
+        "reason": df["reason"].map(_text),
+    }
+
+
+def _utc_minute(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, utc=True).dt.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def resend_frame(ctx: Context) -> pd.DataFrame:
     """Every quarantined row and file still open: file, row number, column, reason. No value."""
     df = ctx.pub.records.get("resend", pd.DataFrame())
@@ -339,19 +355,7 @@ def resend_frame(ctx: Context) -> pd.DataFrame:
     ]  # fmt: skip
     if df.empty:
         return pd.DataFrame(columns=columns)
-    return pd.DataFrame(
-        {
-            "source_system": df["source_system"].map(_text),
-            "file": df["file"].map(_text),
-            "export_date": pd.to_datetime(df["export_date"]).dt.strftime("%Y-%m-%d"),
-            "row_number": pd.to_numeric(df["row_number"]).astype("Int64"),
-            "column": df["column_name"].map(_text),
-            "reason": df["reason"].map(_text),
-            "quarantined_at": pd.to_datetime(df["quarantined_at"], utc=True).dt.strftime(
-                "%Y-%m-%d %H:%M UTC"
-            ),
-        }
-    )[columns]
+    return pd.DataFrame({**_item(df), "quarantined_at": _utc_minute(df["quarantined_at"])})[columns]
 
 
 def systems(frame: pd.DataFrame) -> list[str]:
@@ -402,16 +406,9 @@ def resolved_frame(ctx: Context) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     return pd.DataFrame(
         {
-            "source_system": df["source_system"].map(_text),
-            "file": df["file"].map(_text),
-            "export_date": pd.to_datetime(df["export_date"]).dt.strftime("%Y-%m-%d"),
-            "row_number": pd.to_numeric(df["row_number"]).astype("Int64"),
-            "column": df["column_name"].map(_text),
-            "reason": df["reason"].map(_text),
+            **_item(df),
             "resolved_by_file": df["resolved_by_file"].map(_text),
-            "resolved_at": pd.to_datetime(df["resolved_at"], utc=True).dt.strftime(
-                "%Y-%m-%d %H:%M UTC"
-            ),
+            "resolved_at": _utc_minute(df["resolved_at"]),
         }
     )[columns]
 

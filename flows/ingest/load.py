@@ -199,7 +199,9 @@ def _process(
     entity = ENTITIES[delivery.entity]
     build_checked(con, entity, delivery.export_date)
     loaded = _insert_landing(con, delivery, delivery_id, now)
-    quarantined = quarantine_rows(con, entity, delivery_id, delivery.source_file, now)
+    quarantined = quarantine_rows(
+        con, entity, delivery_id, delivery.source_file, delivery.export_date, now
+    )
     withdrawn = con.execute("SELECT count(*) FROM _checked WHERE _withdrawn").fetchone()[0]
     _record_delivery(
         con,

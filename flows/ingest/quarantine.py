@@ -16,7 +16,7 @@ import logging
 
 import duckdb
 
-from core.contract import FILE_NAME, PARTICIPANT_ID_PATTERN, Entity
+from core.contract import PARTICIPANT_ID_PATTERN, Entity
 from flows.ingest.read import FileProblem
 from flows.ingest.rules import masked_expr
 
@@ -47,6 +47,7 @@ def quarantine_rows(
     entity: Entity,
     delivery_id: int,
     source_file: str,
+    export_date: dt.date | None,
     now: dt.datetime,
 ) -> int:
     """Quarantine the failing rows of `_checked` and the lines of `_malformed`; return the rows.
@@ -80,17 +81,11 @@ def quarantine_rows(
         """,
         params,
     )
-    resolve_earlier(con, entity, delivery_id, source_file, now)
+    resolve_earlier(con, entity, delivery_id, source_file, export_date, now)
     return con.execute(
         "SELECT (SELECT count(*) FROM _checked WHERE NOT _withdrawn AND len(_errors) > 0)"
         " + (SELECT count(*) FROM _malformed)"
     ).fetchone()[0]
-
-
-def export_date_of(source_file: str) -> dt.date | None:
-    """The export date in a contract file name (`<system>/<entity>_YYYYMMDD.<ext>`)."""
-    match = FILE_NAME.fullmatch(source_file.rsplit("/", 1)[-1])
-    return dt.datetime.strptime(match["date"], "%Y%m%d").date() if match else None
 
 
 def resolve_earlier(
@@ -98,6 +93,7 @@ def resolve_earlier(
     entity: Entity,
     delivery_id: int,
     source_file: str,
+    export_date: dt.date | None,
     now: dt.datetime,
 ) -> int:
     """Mark the open quarantine of earlier deliveries that this loaded delivery resolves (see
@@ -129,7 +125,7 @@ def resolve_earlier(
             "file": source_file,
             "now": now,
             "entity": entity.name,
-            "export_date": export_date_of(source_file),
+            "export_date": export_date,
         },
     ).fetchone()[0]
     if resolved:
